@@ -1,0 +1,64 @@
+"""solar_api: the framework-free core of solar-integrations.
+
+httpx clients (sync and async, pooled), pydantic wire models, SSE streaming, typed
+errors, one retry policy, provider presets and a model registry. It never imports
+LangChain or LlamaIndex.
+"""
+
+from ._version import __version__
+from .async_client import AsyncSolarClient
+from .client import SolarClient
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ContextLengthExceededError,
+    InternalServerError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    SolarError,
+    StreamInterruptedError,
+    UnprocessableEntityError,
+)
+from .providers import PROVIDERS, Provider, resolve_endpoint
+from .registry import MODELS, ModelInfo, get_model_info, register_model
+from .retry import RetryPolicy
+from .streaming import AsyncStream, Stream
+
+__all__ = [
+    "MODELS",
+    "PROVIDERS",
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncSolarClient",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContextLengthExceededError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "ModelInfo",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "Provider",
+    "RateLimitError",
+    "RetryPolicy",
+    "SolarClient",
+    "SolarError",
+    "Stream",
+    "StreamInterruptedError",
+    "UnprocessableEntityError",
+    "__version__",
+    "get_model_info",
+    "register_model",
+    "resolve_endpoint",
+]

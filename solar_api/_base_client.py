@@ -1,0 +1,225 @@
+"""What the sync and async clients share: configuration, request building, parsing.
+
+No I/O happens here; `client.py` and `async_client.py` hold the two send loops.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    status_error_from_response,
+)
+from .providers import Provider, ResolvedEndpoint, resolve_endpoint
+from .retry import RetryPolicy
+from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
+
+__all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
+
+logger = logging.getLogger("solar_api")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=WireModel)
+
+TimeoutLike = float | httpx.Timeout | None
+
+
+def coerce_timeout(timeout: TimeoutLike) -> httpx.Timeout:
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ValueError(f"timeout: got {timeout!r}; expected seconds > 0 or an httpx.Timeout")
+    # A single number bounds every phase, but connecting never waits longer than 5 s.
+    return httpx.Timeout(float(timeout), connect=min(5.0, float(timeout)))
+
+
+class BaseClient:
+    """Configuration and pure helpers shared by `SolarClient` and `AsyncSolarClient`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        timeout: TimeoutLike = None,
+        max_retries: int = 2,
+        default_headers: dict[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self._endpoint: ResolvedEndpoint = resolve_endpoint(
+            provider=provider, base_url=base_url, api_key=api_key
+        )
+        self.timeout = coerce_timeout(timeout)
+        self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": f"solar-integrations/{__version__}",
+            **(default_headers or {}),
+        }
+
+    # -- configuration, read-only ------------------------------------------------
+    @property
+    def provider(self) -> Provider:
+        return self._endpoint.provider
+
+    @property
+    def base_url(self) -> str:
+        return self._endpoint.base_url
+
+    @property
+    def api_key(self) -> SecretStr | None:
+        return self._endpoint.api_key
+
+    @property
+    def max_retries(self) -> int:
+        return self.retry.max_retries
+
+    def __repr__(self) -> str:
+        # The key is deliberately absent: only whether one is set.
+        return (
+            f"{type(self).__name__}(provider={self.provider.name!r}, base_url={self.base_url!r}, "
+            f"api_key={'set' if self.api_key else None}, max_retries={self.max_retries})"
+        )
+
+    # -- requests ---------------------------------------------------------------
+    def _request_headers(self, *, stream: bool) -> dict[str, str]:
+        headers = dict(self._headers)
+        key = self._endpoint.require_api_key()
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key.get_secret_value()}"
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        return headers
+
+    def _build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        stream: bool,
+    ) -> httpx.Request:
+        # An absolute URL, so a user-supplied http client's own base_url never applies
+        # and the key goes only to the configured host.
+        content = (
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            if body is not None
+            else None
+        )
+        return http.build_request(
+            method,
+            self.base_url + path,
+            headers=self._request_headers(stream=stream),
+            content=content,
+            timeout=self.timeout,
+        )
+
+    def _log_attempt(self, request: httpx.Request, outcome: str, attempt: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s (attempt %d of %d)",
+                request.method,
+                request.url,
+                outcome,
+                attempt + 1,
+                self.max_retries + 1,
+            )
+
+    def _retry_delay_or_raise(
+        self,
+        request: httpx.Request,
+        attempt: int,
+        *,
+        response: httpx.Response | None = None,
+        exc: httpx.TransportError | None = None,
+    ) -> float:
+        """After a failed attempt: the seconds to wait before the next, or the final error.
+
+        The whole retry policy is applied here, for both send loops.
+        """
+        if exc is not None:
+            self._log_attempt(request, type(exc).__name__, attempt)
+            if attempt < self.max_retries:
+                return self.retry.delay(attempt)
+            if isinstance(exc, httpx.TimeoutException):
+                raise APITimeoutError(request=request) from exc
+            raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
+        assert response is not None
+        self._log_attempt(request, str(response.status_code), attempt)
+        if self.retry.is_retryable_status(response.status_code) and attempt < self.max_retries:
+            return self.retry.delay(attempt, response.headers)
+        raise status_error_from_response(response)
+
+    # -- bodies -----------------------------------------------------------------
+    def chat_body(
+        self,
+        request: ChatCompletionRequest | None,
+        params: dict[str, Any],
+        *,
+        stream: bool,
+        include_usage: bool | None = None,
+    ) -> dict[str, Any]:
+        req = request if request is not None else ChatCompletionRequest(**params)
+        return self._stream_fields(req, stream, include_usage)
+
+    def completion_body(
+        self,
+        request: CompletionRequest | None,
+        params: dict[str, Any],
+        *,
+        stream: bool,
+        include_usage: bool | None = None,
+    ) -> dict[str, Any]:
+        req = request if request is not None else CompletionRequest(**params)
+        return self._stream_fields(req, stream, include_usage)
+
+    def _stream_fields(
+        self,
+        req: ChatCompletionRequest | CompletionRequest,
+        stream: bool,
+        include_usage: bool | None,
+    ) -> dict[str, Any]:
+        body = req.to_wire()
+        if stream:
+            body["stream"] = True
+            # Usage on streams is asked for by default where the provider takes it;
+            # include_usage=False (or an explicit stream_options) turns that off.
+            if include_usage is None:
+                include_usage = self.provider.stream_usage
+            if req.stream_options is None and include_usage:
+                body["stream_options"] = StreamOptions(include_usage=True).to_wire()
+        else:
+            body.pop("stream", None)
+            body.pop("stream_options", None)
+        return body
+
+    @staticmethod
+    def _parse(model: type[M], response: httpx.Response) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise APIResponseValidationError(
+                f"The {response.status_code} response is not a valid {model.__name__}"
+                f" ({where + ': ' if where else ''}{err['msg']})",
+                status_code=response.status_code,
+                body=response.text[:500],
+            ) from None

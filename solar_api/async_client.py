@@ -1,0 +1,184 @@
+"""The asynchronous client: one pooled `httpx.AsyncClient` per event loop.
+
+An httpx async pool is bound to the loop it first ran on; reusing it from another
+loop (a second `asyncio.run`, a thread with its own loop) fails with "Event loop is
+closed". So the client keeps one pool per running loop, made on first use there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from types import TracebackType
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from .retry import RetryPolicy
+from .streaming import AsyncStream
+from .types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Completion,
+    CompletionRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ModelList,
+)
+
+__all__ = ["AsyncSolarClient"]
+
+
+class AsyncSolarClient(BaseClient):
+    """Asynchronous client; the same methods as `SolarClient`, awaited.
+
+    Example::
+
+        import asyncio
+        from solar_api import AsyncSolarClient
+
+        async def main() -> None:
+            async with AsyncSolarClient(base_url="http://127.0.0.1:8080/v1") as client:
+                stream = await client.chat_stream(
+                    model="solar-1-mini-chat",
+                    messages=[{"role": "user", "content": "Hi!"}],
+                )
+                async for chunk in stream:
+                    print(chunk.choices[0].delta.content or "", end="")
+
+        asyncio.run(main())
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        timeout: TimeoutLike = None,
+        max_retries: int = 2,
+        default_headers: dict[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            provider=provider,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        self._user_http = http_client
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._sleep = asyncio.sleep
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._user_http is not None:
+            return self._user_http
+        loop = asyncio.get_running_loop()
+        http = self._pools.get(loop)
+        if http is None or http.is_closed:
+            http = httpx.AsyncClient(
+                timeout=self.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+            )
+            self._pools[loop] = http
+        return http
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
+    ) -> httpx.Response:
+        http = self._client()
+        attempt = 0
+        while True:
+            request = self._build_request(http, method, path, body, stream=stream)
+            try:
+                response = await http.send(request, stream=stream, follow_redirects=False)
+                if response.status_code < 300:
+                    self._log_attempt(request, str(response.status_code), attempt)
+                    return response
+                if stream:
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+            except httpx.TransportError as exc:
+                await self._sleep(self._retry_delay_or_raise(request, attempt, exc=exc))
+                attempt += 1
+                continue
+            await self._sleep(self._retry_delay_or_raise(request, attempt, response=response))
+            attempt += 1
+
+    # -- endpoints ----------------------------------------------------------------
+    async def chat(
+        self, request: ChatCompletionRequest | None = None, /, **params: Any
+    ) -> ChatCompletion:
+        body = self.chat_body(request, params, stream=False)
+        response = await self._send("POST", "/chat/completions", body, stream=False)
+        return self._parse(ChatCompletion, response)
+
+    async def chat_stream(
+        self,
+        request: ChatCompletionRequest | None = None,
+        /,
+        *,
+        include_usage: bool | None = None,
+        **params: Any,
+    ) -> AsyncStream[ChatCompletionChunk]:
+        body = self.chat_body(request, params, stream=True, include_usage=include_usage)
+        response = await self._send("POST", "/chat/completions", body, stream=True)
+        return AsyncStream(response, ChatCompletionChunk)
+
+    async def complete(
+        self, request: CompletionRequest | None = None, /, **params: Any
+    ) -> Completion:
+        body = self.completion_body(request, params, stream=False)
+        return self._parse(Completion, await self._send("POST", "/completions", body, stream=False))
+
+    async def complete_stream(
+        self,
+        request: CompletionRequest | None = None,
+        /,
+        *,
+        include_usage: bool | None = None,
+        **params: Any,
+    ) -> AsyncStream[Completion]:
+        body = self.completion_body(request, params, stream=True, include_usage=include_usage)
+        response = await self._send("POST", "/completions", body, stream=True)
+        return AsyncStream(response, Completion)
+
+    async def embed(
+        self, request: EmbeddingRequest | None = None, /, **params: Any
+    ) -> EmbeddingResponse:
+        req = request if request is not None else EmbeddingRequest(**params)
+        response = await self._send("POST", "/embeddings", req.to_wire(), stream=False)
+        return self._parse(EmbeddingResponse, response)
+
+    async def list_models(self) -> ModelList:
+        return self._parse(ModelList, await self._send("GET", "/models", None, stream=False))
+
+    # -- lifecycle ----------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close the pool of the running loop; pools of other loops are dropped."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - aclose is always awaited
+            loop = None
+        pools, self._pools = self._pools, weakref.WeakKeyDictionary()
+        own = pools.get(loop) if loop is not None else None
+        if own is not None:
+            await own.aclose()
+
+    async def __aenter__(self) -> AsyncSolarClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,173 @@
+"""The synchronous client: one pooled `httpx.Client`, one retry loop."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from .retry import RetryPolicy
+from .streaming import Stream
+from .types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Completion,
+    CompletionRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ModelList,
+)
+
+__all__ = ["SolarClient"]
+
+
+class SolarClient(BaseClient):
+    """Synchronous client for Solar and any OpenAI-compatible server.
+
+    Example::
+
+        from solar_api import SolarClient
+
+        with SolarClient(base_url="http://127.0.0.1:8080/v1") as client:
+            reply = client.chat(
+                model="solar-1-mini-chat",
+                messages=[{"role": "user", "content": "Hi!"}],
+            )
+            print(reply.choices[0].message.content)
+
+    ``provider`` is ``"upstage"`` (default), ``"nvidia"``, ``"julep"`` or
+    ``"openai_compatible"``; keys come from ``api_key`` or the preset's variable
+    (``UPSTAGE_API_KEY``...). Nothing touches the network before the first request.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        provider: str | None = None,
+        timeout: TimeoutLike = None,
+        max_retries: int = 2,
+        default_headers: dict[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            provider=provider,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        self._user_http = http_client
+        self._http: httpx.Client | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        # Injectable so tests of the retry policy do not sleep.
+        self._sleep = time.sleep
+
+    def _client(self) -> httpx.Client:
+        if self._user_http is not None:
+            return self._user_http
+        http = self._http
+        # A pool inherited through fork shares sockets with the parent: start afresh.
+        if http is None or self._pid != os.getpid():
+            with self._lock:
+                if self._http is None or self._pid != os.getpid():
+                    self._http = httpx.Client(
+                        timeout=self.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+                    )
+                    self._pid = os.getpid()
+                http = self._http
+        return http
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool) -> httpx.Response:
+        http = self._client()
+        attempt = 0
+        while True:
+            request = self._build_request(http, method, path, body, stream=stream)
+            try:
+                response = http.send(request, stream=stream, follow_redirects=False)
+                if response.status_code < 300:
+                    self._log_attempt(request, str(response.status_code), attempt)
+                    return response
+                if stream:
+                    try:
+                        response.read()
+                    finally:
+                        response.close()
+            except httpx.TransportError as exc:
+                self._sleep(self._retry_delay_or_raise(request, attempt, exc=exc))
+                attempt += 1
+                continue
+            self._sleep(self._retry_delay_or_raise(request, attempt, response=response))
+            attempt += 1
+
+    # -- endpoints ----------------------------------------------------------------
+    def chat(self, request: ChatCompletionRequest | None = None, /, **params: Any) -> ChatCompletion:
+        """POST /chat/completions. Pass a `ChatCompletionRequest` or its fields."""
+        body = self.chat_body(request, params, stream=False)
+        return self._parse(ChatCompletion, self._send("POST", "/chat/completions", body, stream=False))
+
+    def chat_stream(
+        self,
+        request: ChatCompletionRequest | None = None,
+        /,
+        *,
+        include_usage: bool | None = None,
+        **params: Any,
+    ) -> Stream[ChatCompletionChunk]:
+        """POST /chat/completions with ``stream: true``; retried only before the first byte."""
+        body = self.chat_body(request, params, stream=True, include_usage=include_usage)
+        return Stream(self._send("POST", "/chat/completions", body, stream=True), ChatCompletionChunk)
+
+    def complete(self, request: CompletionRequest | None = None, /, **params: Any) -> Completion:
+        """POST /completions (prompt in, text out)."""
+        body = self.completion_body(request, params, stream=False)
+        return self._parse(Completion, self._send("POST", "/completions", body, stream=False))
+
+    def complete_stream(
+        self,
+        request: CompletionRequest | None = None,
+        /,
+        *,
+        include_usage: bool | None = None,
+        **params: Any,
+    ) -> Stream[Completion]:
+        body = self.completion_body(request, params, stream=True, include_usage=include_usage)
+        return Stream(self._send("POST", "/completions", body, stream=True), Completion)
+
+    def embed(self, request: EmbeddingRequest | None = None, /, **params: Any) -> EmbeddingResponse:
+        """POST /embeddings."""
+        req = request if request is not None else EmbeddingRequest(**params)
+        return self._parse(
+            EmbeddingResponse, self._send("POST", "/embeddings", req.to_wire(), stream=False)
+        )
+
+    def list_models(self) -> ModelList:
+        """GET /models."""
+        return self._parse(ModelList, self._send("GET", "/models", None, stream=False))
+
+    # -- lifecycle ----------------------------------------------------------------
+    def close(self) -> None:
+        """Close the pool this client made (a client passed in is the caller's to close)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> SolarClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,255 @@
+"""Typed errors. Every error this package raises on purpose is a `SolarError`.
+
+The tree mirrors the openai SDK's, so code written against either reads the same::
+
+    SolarError
+    ├── MissingAPIKeyError            (also a ValueError: a configuration mistake)
+    ├── APIResponseValidationError    (a 2xx body we cannot read)
+    ├── APIStreamError                (an error object sent inside a 200 stream)
+    ├── APIConnectionError
+    │   ├── APITimeoutError
+    │   └── StreamInterruptedError    (the stream broke after events were delivered)
+    └── APIStatusError
+        ├── BadRequestError 400
+        │   └── ContextLengthExceededError
+        ├── AuthenticationError 401
+        ├── PermissionDeniedError 403
+        ├── NotFoundError 404
+        ├── UnprocessableEntityError 422
+        ├── RateLimitError 429
+        └── InternalServerError 5xx
+
+Messages carry what the server said and never a header, so an API key cannot leak
+through `str(error)` or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContextLengthExceededError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SolarError",
+    "StreamInterruptedError",
+    "UnprocessableEntityError",
+    "status_error_from_response",
+]
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "nvcf-reqid")
+
+# Phrases servers use for "the prompt plus the output does not fit": OpenAI's code,
+# Upstage's summarization 400 (seed 001), vLLM, llama.cpp and TGI wordings.
+_CONTEXT_LENGTH_RE = re.compile(
+    r"context[_ ]length|context window|maximum context|token limit|too many tokens"
+    r"|exceeds? the (?:maximum|available) (?:context|token)|prompt is too long"
+    r"|exceed_context_size",
+    re.IGNORECASE,
+)
+
+
+class SolarError(Exception):
+    """Base class of every error raised by solar-integrations."""
+
+
+class MissingAPIKeyError(SolarError, ValueError):
+    """No API key was given for a provider that needs one."""
+
+
+class APIConnectionError(SolarError):
+    """The request did not get an HTTP response (DNS, refused, reset, TLS...)."""
+
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None):
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool)."""
+
+    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None):
+        super().__init__(message, request=request)
+
+
+class StreamInterruptedError(APIConnectionError):
+    """A stream broke after content was delivered; it is never retried (text would repeat)."""
+
+    def __init__(self, message: str, *, events_received: int, request: httpx.Request | None = None):
+        super().__init__(message, request=request)
+        self.events_received = events_received
+
+
+class APIResponseValidationError(SolarError):
+    """A successful status with a body that is not what the API promises."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, body: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+
+
+class _ServerMessage:
+    """Fields shared by errors that carry the server's own `error` object."""
+
+    message: str
+    type: str | None
+    code: str | int | None
+    param: str | None
+    body: Any
+
+    def _set_error_fields(self, body: Any, fallback: str) -> None:
+        self.body = body
+        err = body.get("error", body) if isinstance(body, dict) else None
+        if isinstance(err, dict):
+            raw = err.get("message") or err.get("detail") or err.get("msg")
+            self.message = str(raw) if raw else fallback
+            self.type = _opt_str(err.get("type"))
+            self.code = err.get("code")
+            self.param = _opt_str(err.get("param"))
+        else:
+            self.message = str(err) if isinstance(err, str) and err else fallback
+            self.type = self.code = self.param = None
+
+    @property
+    def is_context_length_error(self) -> bool:
+        """True when the server says the prompt and output do not fit the context."""
+        return self.code == "context_length_exceeded" or bool(
+            _CONTEXT_LENGTH_RE.search(self.message or "")
+        )
+
+
+class APIStreamError(_ServerMessage, SolarError):
+    """The server sent an error object inside a stream that had started with 200."""
+
+    def __init__(self, body: Any, *, events_received: int = 0):
+        self._set_error_fields(body, "The server reported an error inside the stream.")
+        self.events_received = events_received
+        super().__init__(_format(None, self.message, self.type, self.code, None))
+
+
+class APIStatusError(_ServerMessage, SolarError):
+    """The server answered with a non-success status."""
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: httpx.Response,
+        body: Any = None,
+    ):
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = next(
+            (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+        )
+        reason = response.reason_phrase or "HTTP error"
+        self._set_error_fields(body, reason)
+        if message is not None:
+            self.message = message
+        super().__init__(
+            _format(self.status_code, self.message, self.type, self.code, self.request_id)
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400."""
+
+
+class ContextLengthExceededError(BadRequestError):
+    """400 because the prompt and the requested output do not fit the model's context."""
+
+
+class AuthenticationError(APIStatusError):
+    """401."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403."""
+
+
+class NotFoundError(APIStatusError):
+    """404."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422."""
+
+
+class RateLimitError(APIStatusError):
+    """429."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_from_response(response: httpx.Response) -> APIStatusError:
+    """Build the typed error for a non-success response whose body has been read."""
+    text = response.text
+    body: Any
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        # A gateway's HTML page or plain text: keep a short, single-line excerpt.
+        body = " ".join(text.split())[:500] or None
+    status = response.status_code
+    if 300 <= status < 400:
+        location = response.headers.get("location", "?")
+        return APIStatusError(
+            f"The server redirected to {location}; redirects are not followed so the "
+            "API key is sent only to the configured base URL.",
+            response=response,
+            body=body,
+        )
+    cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    error = cls(response=response, body=body)
+    if cls is BadRequestError and error.is_context_length_error:
+        error = ContextLengthExceededError(response=response, body=body)
+    return error
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _format(
+    status: int | None,
+    message: str,
+    type_: str | None,
+    code: str | int | None,
+    request_id: str | None,
+) -> str:
+    head = f"Error code: {status} - {message}" if status is not None else message
+    extras = [
+        f"{k}={v}" for k, v in (("type", type_), ("code", code), ("request_id", request_id)) if v
+    ]
+    return f"{head} ({', '.join(extras)})" if extras else head

@@ -1,0 +1,151 @@
+"""Provider presets and how a client's base URL and API key are resolved.
+
+Resolution order for the base URL: the ``base_url`` argument, then the preset's
+``*_BASE_URL`` variable, then the preset's default. For the key: the ``api_key``
+argument, then the preset's ``*_API_KEY`` variable. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from .errors import MissingAPIKeyError
+
+__all__ = ["PROVIDERS", "Provider", "ResolvedEndpoint", "resolve_endpoint"]
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    base_url: str | None
+    api_key_env: str | None
+    base_url_env: str | None
+    requires_api_key: bool
+    default_model: str
+    # Whether `stream_options: {"include_usage": true}` is accepted when streaming.
+    stream_usage: bool = True
+    label: str = ""
+
+
+PROVIDERS: dict[str, Provider] = {
+    "upstage": Provider(
+        name="upstage",
+        label="Upstage console API",
+        base_url="https://api.upstage.ai/v1/solar",
+        api_key_env="UPSTAGE_API_KEY",
+        base_url_env="UPSTAGE_BASE_URL",
+        requires_api_key=True,
+        default_model="solar-1-mini-chat",
+    ),
+    "nvidia": Provider(
+        name="nvidia",
+        label="NVIDIA NIM (API catalog)",
+        base_url="https://integrate.api.nvidia.com/v1",
+        api_key_env="NVIDIA_API_KEY",
+        base_url_env="NVIDIA_BASE_URL",
+        requires_api_key=True,
+        default_model="upstage/solar-10.7b-instruct",
+    ),
+    "julep": Provider(
+        name="julep",
+        label="Julep",
+        base_url="https://api-alpha.julep.ai/v1",
+        api_key_env="JULEP_API_KEY",
+        base_url_env="JULEP_BASE_URL",
+        requires_api_key=True,
+        default_model="julep-ai/samantha-1-turbo",
+        stream_usage=False,
+    ),
+    "openai_compatible": Provider(
+        name="openai_compatible",
+        label="Any OpenAI-compatible server",
+        base_url=None,
+        api_key_env=None,
+        base_url_env=None,
+        requires_api_key=False,
+        default_model="solar-1-mini-chat",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedEndpoint:
+    provider: Provider
+    base_url: str
+    api_key: SecretStr | None
+
+    def require_api_key(self) -> SecretStr | None:
+        """The key to send; raises `MissingAPIKeyError` when the provider needs one."""
+        if self.api_key is None and self.provider.requires_api_key:
+            raise MissingAPIKeyError(
+                f"No API key for provider {self.provider.name!r}: pass api_key=... or set "
+                f"the {self.provider.api_key_env} environment variable."
+            )
+        return self.api_key
+
+
+def _host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def infer_provider(provider: str | None, base_url: str | None) -> Provider:
+    if provider is not None:
+        try:
+            return PROVIDERS[provider]
+        except KeyError:
+            raise ValueError(
+                f"provider: got {provider!r}; expected one of {', '.join(sorted(PROVIDERS))}"
+            ) from None
+    if base_url is None:
+        return PROVIDERS["upstage"]
+    host = _host_of(base_url)
+    for preset in PROVIDERS.values():
+        if preset.base_url and _host_of(preset.base_url) == host:
+            return preset
+    return PROVIDERS["openai_compatible"]
+
+
+def validate_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"base_url: got {base_url!r}; expected an absolute http(s) URL such as "
+            "'https://api.upstage.ai/v1/solar' or 'http://127.0.0.1:8080/v1'"
+        )
+    return base_url.rstrip("/")
+
+
+def resolve_endpoint(
+    *,
+    provider: str | None = None,
+    base_url: str | None = None,
+    api_key: str | SecretStr | None = None,
+) -> ResolvedEndpoint:
+    """Pick the preset and read the environment; never raises for a missing key."""
+    preset = infer_provider(provider, base_url)
+    url = base_url
+    if url is None and preset.base_url_env:
+        url = os.environ.get(preset.base_url_env) or None
+    if url is None:
+        url = preset.base_url
+    if url is None:
+        raise ValueError(
+            f"base_url: provider {preset.name!r} has no default; pass the server's URL, "
+            "for example base_url='http://127.0.0.1:8080/v1'"
+        )
+    key: SecretStr | None
+    if isinstance(api_key, SecretStr):
+        key = api_key
+    elif api_key:
+        key = SecretStr(api_key)
+    elif preset.api_key_env and os.environ.get(preset.api_key_env):
+        key = SecretStr(os.environ[preset.api_key_env])
+    else:
+        key = None
+    if key is not None and not key.get_secret_value():
+        key = None
+    return ResolvedEndpoint(provider=preset, base_url=validate_base_url(url), api_key=key)

@@ -1,0 +1,66 @@
+"""The one retry policy. Adapters never retry on their own: this is the only loop.
+
+Retried: connection errors, timeouts, 408, 409, 429 and 5xx. Never: any other 4xx, and
+never a stream after its first byte has arrived. The wait is exponential with jitter,
+unless the server said how long to wait (``retry-after-ms``, ``Retry-After`` as seconds
+or an HTTP date), which is honoured up to `max_retry_after` seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+__all__ = ["RETRYABLE_STATUS", "RetryPolicy"]
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    jitter: float = 0.25
+    max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValueError(f"max_retries: got {self.max_retries!r}; expected an integer >= 0")
+
+    @staticmethod
+    def is_retryable_status(status: int) -> bool:
+        return status in RETRYABLE_STATUS or status >= 500
+
+    def delay(self, retry_index: int, headers: httpx.Headers | None = None) -> float:
+        """Seconds to wait before retry number `retry_index` (0 for the first retry)."""
+        told = _server_delay(headers) if headers is not None else None
+        if told is not None and 0 <= told <= self.max_retry_after:
+            return told
+        base = min(self.initial_delay * (2**retry_index), self.max_delay)
+        return base * (1 - self.jitter * random.random())
+
+
+def _server_delay(headers: httpx.Headers) -> float | None:
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,196 @@
+"""Typed SSE streams over an open httpx response.
+
+A stream ends well on ``data: [DONE]``, or, for servers that omit it, when the body ends
+after a chunk with a ``finish_reason``. A body that ends with neither, or a connection
+that breaks, raises `StreamInterruptedError` carrying how many events were delivered:
+the caller knows the text it has is partial, and nothing retries it behind its back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from .errors import (
+    APIResponseValidationError,
+    APIStreamError,
+    APITimeoutError,
+    SolarError,
+    StreamInterruptedError,
+)
+from .sse import ServerSentEvent, SSEDecoder
+
+__all__ = ["AsyncStream", "Stream"]
+
+
+class _Choice(Protocol):
+    finish_reason: str | None
+
+
+class _Chunk(Protocol):
+    error: Any
+
+    @property
+    def choices(self) -> list[Any]: ...
+
+
+T = TypeVar("T", bound=_Chunk)
+
+
+class _StreamState(Generic[T]):
+    """Decoding shared by the sync and async streams; no I/O here."""
+
+    def __init__(self, response: httpx.Response, cast_to: type[T]):
+        self.response = response
+        self._cast_to = cast_to
+        self._decoder = SSEDecoder()
+        self.events = 0
+        self.done = False
+        self._finished = False
+
+    def feed(self, raw: bytes) -> list[T]:
+        return self._decode(self._decoder.feed(raw))
+
+    def flush(self) -> list[T]:
+        return self._decode(self._decoder.flush())
+
+    def _decode(self, events: list[ServerSentEvent]) -> list[T]:
+        out: list[T] = []
+        for event in events:
+            if self.done:
+                break
+            data = event.data
+            if data == "[DONE]":
+                self.done = True
+                break
+            if event.event == "error":
+                raise APIStreamError(_loads_lenient(data), events_received=self.events)
+            try:
+                chunk = self._cast_to.model_validate_json(data)  # type: ignore[attr-defined]
+            except ValidationError as exc:
+                raise APIResponseValidationError(
+                    f"Stream event {self.events + 1} is not a valid "
+                    f"{self._cast_to.__name__}: {_first_error(exc)}",
+                    status_code=self.response.status_code,
+                    body=data[:500],
+                ) from None
+            if chunk.error is not None:
+                raise APIStreamError({"error": chunk.error}, events_received=self.events)
+            self.events += 1
+            if not self._finished:
+                self._finished = any(c.finish_reason for c in chunk.choices)
+            out.append(chunk)
+        return out
+
+    def check_complete(self) -> None:
+        if not self.done and not self._finished:
+            raise StreamInterruptedError(
+                f"The stream ended after {self.events} events without [DONE] or a "
+                "finish_reason; the output is incomplete.",
+                events_received=self.events,
+            )
+
+    def transport_error(self, exc: httpx.TransportError) -> SolarError:
+        if isinstance(exc, httpx.TimeoutException) and self.events == 0:
+            return APITimeoutError("Timed out waiting for the first stream event.")
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "was interrupted"
+        return StreamInterruptedError(
+            f"The stream {kind} after {self.events} events ({type(exc).__name__}); "
+            "the output is incomplete and was not retried.",
+            events_received=self.events,
+        )
+
+
+class Stream(Generic[T]):
+    """Iterate typed chunks; closes the response when exhausted, broken or closed.
+
+    Example::
+
+        with client.chat_stream(model="solar-1-mini-chat", messages=[...]) as stream:
+            for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="")
+    """
+
+    def __init__(self, response: httpx.Response, cast_to: type[T]):
+        self.response = response
+        self._state = _StreamState(response, cast_to)
+
+    def __iter__(self) -> Iterator[T]:
+        state = self._state
+        try:
+            for raw in self.response.iter_bytes():
+                yield from state.feed(raw)
+                if state.done:
+                    break
+            else:
+                yield from state.flush()
+        except httpx.TransportError as exc:
+            raise state.transport_error(exc) from None
+        finally:
+            self.response.close()
+        state.check_complete()
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncStream(Generic[T]):
+    """The async twin of `Stream`."""
+
+    def __init__(self, response: httpx.Response, cast_to: type[T]):
+        self.response = response
+        self._state = _StreamState(response, cast_to)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        state = self._state
+        try:
+            async for raw in self.response.aiter_bytes():
+                for chunk in state.feed(raw):
+                    yield chunk
+                if state.done:
+                    break
+            else:
+                for chunk in state.flush():
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise state.transport_error(exc) from None
+        finally:
+            await self.response.aclose()
+        state.check_complete()
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncStream[T]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def _loads_lenient(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return {"error": {"message": data or "error event with no data"}}
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
