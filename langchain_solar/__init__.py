@@ -1,0 +1,8 @@
+"""LangChain integrations for Upstage Solar and OpenAI-compatible Solar hosts."""
+
+from solar_api import __version__
+
+from ._messages import julep_continuation
+from .chat_models import ChatSolar
+
+__all__ = ["ChatSolar", "__version__", "julep_continuation"]

@@ -1,0 +1,239 @@
+"""LangChain messages <-> the chat-completions wire format, both ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    InvalidToolCall,
+    SystemMessage,
+    ToolCall,
+    ToolCallChunk,
+    ToolMessage,
+    convert_to_openai_data_block,
+    is_data_content_block,
+)
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+
+from solar_api.types import ChunkChoice, ResponseMessage, Usage
+
+__all__ = [
+    "chunk_to_message",
+    "julep_continuation",
+    "message_to_wire",
+    "messages_to_wire",
+    "response_to_message",
+    "usage_to_metadata",
+]
+
+_ROLES = {"system", "user", "assistant", "tool"}
+# ChatMessage(role=...) spellings other integrations accept.
+_ROLE_ALIASES = {"human": "user", "ai": "assistant", "developer": "system"}
+
+
+def julep_continuation(name: str | None = None) -> AIMessage:
+    """The assistant turn Julep continues (seed 004): ``continue: true``, no content.
+
+    Example::
+
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_solar import ChatSolar, julep_continuation
+
+        llm = ChatSolar(provider="julep", model="julep-ai/samantha-1-turbo")
+        llm.invoke([
+            SystemMessage("Samantha is talking to Homer", name="situation"),
+            HumanMessage("Hi, how's it going?", name="Homer"),
+            julep_continuation("Samantha"),
+        ])
+    """
+    return AIMessage(content="", name=name, additional_kwargs={"continue": True})
+
+
+def _text_of(content: str | list[Any]) -> str:
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+    return "".join(parts)
+
+
+def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    blocks: list[dict[str, Any]] = []
+    for block in content:
+        if isinstance(block, str):
+            blocks.append({"type": "text", "text": block})
+        elif isinstance(block, dict):
+            if block.get("type") == "text":
+                blocks.append({"type": "text", "text": block.get("text", "")})
+            elif is_data_content_block(block):
+                blocks.append(convert_to_openai_data_block(block))
+            else:
+                blocks.append(block)  # already OpenAI-shaped (image_url, input_audio, ...)
+        else:
+            raise TypeError(f"message content: unsupported block {block!r}")
+    return blocks
+
+
+def _tool_call_to_wire(call: ToolCall | InvalidToolCall) -> dict[str, Any]:
+    args = call.get("args")
+    return {
+        "id": call.get("id") or "",
+        "type": "function",
+        "function": {
+            "name": call.get("name") or "",
+            "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+        },
+    }
+
+
+def message_to_wire(message: BaseMessage) -> dict[str, Any]:
+    """One LangChain message as a chat-completions message dict."""
+    out: dict[str, Any]
+    if isinstance(message, HumanMessage):
+        out = {"role": "user", "content": _user_content(message.content)}
+    elif isinstance(message, AIMessage):
+        out = {"role": "assistant"}
+        calls = [_tool_call_to_wire(c) for c in (*message.tool_calls, *message.invalid_tool_calls)]
+        text = _text_of(message.content)
+        if calls:
+            out["tool_calls"] = calls
+        if message.additional_kwargs.get("continue"):
+            out["continue"] = True
+        # An assistant turn that only calls tools or only asks to be continued has no content.
+        if text or not (calls or out.get("continue")):
+            out["content"] = text
+    elif isinstance(message, SystemMessage):
+        out = {"role": "system", "content": _user_content(message.content)}
+    elif isinstance(message, ToolMessage):
+        content = message.content
+        out = {
+            "role": "tool",
+            "content": content if isinstance(content, str) else _tool_content(content),
+            "tool_call_id": message.tool_call_id,
+        }
+    elif isinstance(message, ChatMessage):
+        role = _ROLE_ALIASES.get(message.role, message.role)
+        if role not in _ROLES:
+            raise ValueError(
+                f"ChatMessage.role: got {message.role!r}; expected one of "
+                f"{', '.join(sorted(_ROLES | set(_ROLE_ALIASES)))}"
+            )
+        out = {"role": role, "content": _user_content(message.content)}
+    else:
+        raise TypeError(
+            f"messages: {type(message).__name__} is not supported; use SystemMessage, "
+            "HumanMessage, AIMessage, ToolMessage or ChatMessage"
+        )
+    if message.name:
+        out["name"] = message.name
+    return out
+
+
+def _tool_content(content: list[Any]) -> str:
+    text = _text_of(content)
+    return text if text else json.dumps(content, ensure_ascii=False, default=str)
+
+
+def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    if not messages:
+        raise ValueError("messages: got an empty list; at least one message is required")
+    return [message_to_wire(m) for m in messages]
+
+
+def usage_to_metadata(usage: Usage) -> UsageMetadata:
+    meta = UsageMetadata(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
+    )
+    extra = usage.model_extra or {}
+    cached = (extra.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is not None:
+        meta["input_token_details"] = InputTokenDetails(cache_read=cached)
+    reasoning = (extra.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    if reasoning is not None:
+        meta["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
+    return meta
+
+
+def _parse_tool_calls(
+    message: ResponseMessage,
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for raw in message.tool_calls or ():
+        text = raw.function.arguments
+        try:
+            args = json.loads(text) if text.strip() else {}
+        except ValueError as exc:
+            invalid.append(
+                invalid_tool_call(
+                    name=raw.function.name, args=text, id=raw.id, error=f"invalid JSON: {exc}"
+                )
+            )
+            continue
+        if not isinstance(args, dict):
+            invalid.append(
+                invalid_tool_call(
+                    name=raw.function.name,
+                    args=text,
+                    id=raw.id,
+                    error=f"arguments must be a JSON object, got {type(args).__name__}",
+                )
+            )
+            continue
+        calls.append(tool_call(name=raw.function.name, args=args, id=raw.id))
+    return calls, invalid
+
+
+def response_to_message(
+    message: ResponseMessage, *, response_id: str, response_metadata: dict[str, Any]
+) -> AIMessage:
+    calls, invalid = _parse_tool_calls(message)
+    # Fields the server adds (reasoning_content, llama.cpp's function_call...) are kept.
+    additional = dict(message.model_extra or {})
+    if message.tool_calls:
+        additional["tool_calls"] = [c.to_wire() for c in message.tool_calls]
+    return AIMessage(
+        content=message.content or "",
+        id=response_id or None,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        additional_kwargs=additional,
+        response_metadata=response_metadata,
+    )
+
+
+def chunk_to_message(choice: ChunkChoice, *, chunk_id: str) -> AIMessageChunk:
+    delta = choice.delta
+    chunks: list[ToolCallChunk] = []
+    for tc in delta.tool_calls or ():
+        fn = tc.function
+        chunks.append(
+            tool_call_chunk(
+                name=fn.name if fn else None,
+                args=fn.arguments if fn else None,
+                id=tc.id,
+                index=tc.index,
+            )
+        )
+    return AIMessageChunk(
+        content=delta.content or "",
+        id=chunk_id or None,
+        tool_call_chunks=chunks,
+        additional_kwargs=dict(delta.model_extra) if delta.model_extra else {},
+    )

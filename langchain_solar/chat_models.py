@@ -1,0 +1,495 @@
+"""`ChatSolar`: Solar (and any OpenAI-compatible host) as a LangChain chat model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from operator import itemgetter
+from typing import Any, Literal
+
+import httpx
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    LangSmithParams,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
+
+from solar_api import AsyncSolarClient, SolarClient, get_model_info
+from solar_api.providers import resolve_endpoint
+from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
+
+from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
+
+__all__ = ["ChatSolar"]
+
+_ToolChoice = str | bool | dict[str, Any] | None
+_BUILTIN_TOOL_CHOICES = {"auto", "none", "required"}
+
+
+class ChatSolar(BaseChatModel):
+    """Upstage Solar chat models, and any OpenAI-compatible server, in LangChain.
+
+    Setup: ``pip install "solar-integrations[langchain]"`` and set ``UPSTAGE_API_KEY``
+    (or ``NVIDIA_API_KEY`` / ``JULEP_API_KEY`` with ``provider=``); a local server
+    needs only ``base_url``.
+
+    Example::
+
+        from langchain_solar import ChatSolar
+
+        llm = ChatSolar(model="solar-1-mini-chat", temperature=0)
+        llm.invoke("Compose a haiku about recursion.")
+
+        for chunk in llm.stream("Count to five."):
+            print(chunk.content, end="")
+
+        # Tools and structured output
+        from pydantic import BaseModel
+
+        class Weather(BaseModel):
+            location: str
+            unit: str
+
+        llm.bind_tools([Weather], tool_choice="Weather").invoke("Weather in Seoul?")
+        llm.with_structured_output(Weather).invoke("Paris, in celsius")
+
+        # NVIDIA NIM, Julep or a local OpenAI-compatible server
+        ChatSolar(provider="nvidia", model="upstage/solar-10.7b-instruct")
+        ChatSolar(base_url="http://127.0.0.1:8080/v1")
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model_name: str = Field(default="solar-1-mini-chat", alias="model")
+    """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``."""
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    seed: int | None = None
+    n: int | None = Field(default=None, ge=1)
+    streaming: bool = False
+    """Stream internally on ``invoke`` too (callbacks see every token)."""
+    stream_usage: bool | None = None
+    """Ask for token usage on streams (``stream_options``); None: the provider's default."""
+    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
+    """Seconds (or an ``httpx.Timeout``); default 60 s, 5 s to connect."""
+    max_retries: int = Field(default=2, ge=0)
+    api_key: SecretStr | None = None
+    """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given."""
+    base_url: str | None = Field(default=None, alias="api_base")
+    """Server URL; read from ``UPSTAGE_BASE_URL``/``NVIDIA_BASE_URL``/``JULEP_BASE_URL``."""
+    provider: Literal["upstage", "nvidia", "julep", "openai_compatible"] | None = None
+    """Inferred from ``base_url`` when not given; ``upstage`` without either."""
+    default_headers: dict[str, str] | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra request-body fields the package does not model; merged last."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+
+    _client: SolarClient = PrivateAttr()
+    _async_client: AsyncSolarClient = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce_stop(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            for key in ("stop", "stop_sequences"):
+                if isinstance(values.get(key), str):
+                    values = {**values, key: [values[key]]}
+        return values
+
+    @model_validator(mode="after")
+    def _setup_clients(self) -> Self:
+        clash = set(self.model_kwargs) & (set(type(self).model_fields) | _REQUEST_FIELDS)
+        if clash:
+            raise ValueError(
+                f"model_kwargs: {sorted(clash)} are parameters of ChatSolar; pass them "
+                "directly instead of through model_kwargs"
+            )
+        endpoint = resolve_endpoint(
+            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+        )
+        self.api_key = endpoint.api_key
+        self.base_url = endpoint.base_url
+        common: dict[str, Any] = {
+            "api_key": endpoint.api_key,
+            "base_url": endpoint.base_url,
+            "provider": endpoint.provider.name,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+        self._client = SolarClient(**common, http_client=self.http_client)
+        self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
+        return self
+
+    # -- LangChain metadata ---------------------------------------------------------
+    @property
+    def _llm_type(self) -> str:
+        return "solar-chat"
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_solar", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": self._client.provider.api_key_env or "SOLAR_API_KEY"}
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params = {
+            "model": self.model_name,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop or None,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
+            "seed": self.seed,
+            "n": self.n,
+        }
+        return {k: v for k, v in params.items() if v is not None} | self.model_kwargs
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "provider": self._client.provider.name,
+            "base_url": self.base_url,
+            **self._default_params,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = {**self._default_params, **kwargs}
+        provider = self._client.provider.name
+        ls = LangSmithParams(
+            ls_provider="upstage" if provider == "upstage" else provider,
+            ls_model_name=str(params.get("model", self.model_name)),
+            ls_model_type="chat",
+        )
+        if (temperature := params.get("temperature")) is not None:
+            ls["ls_temperature"] = temperature
+        if (max_tokens := params.get("max_tokens")) is not None:
+            ls["ls_max_tokens"] = max_tokens
+        if stop := stop or params.get("stop"):
+            ls["ls_stop"] = stop if isinstance(stop, list) else [stop]
+        return ls
+
+    # -- request building -------------------------------------------------------------
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> ChatCompletionRequest:
+        params = {**self._default_params, **kwargs}
+        if stop is not None:
+            params["stop"] = stop
+        params.pop("stream", None)
+        params.pop("stream_options", None)
+        return ChatCompletionRequest(messages=messages_to_wire(messages), **params)
+
+    def _create_chat_result(self, response: ChatCompletion) -> ChatResult:
+        generations = []
+        for choice in response.choices:
+            meta = {
+                "model_name": response.model or self.model_name,
+                "finish_reason": choice.finish_reason,
+                "id": response.id,
+                "system_fingerprint": response.system_fingerprint,
+            }
+            message = response_to_message(
+                choice.message, response_id=response.id, response_metadata=meta
+            )
+            if response.usage is not None:
+                message.usage_metadata = usage_to_metadata(response.usage)
+            generations.append(
+                ChatGeneration(message=message, generation_info={"finish_reason": choice.finish_reason})
+            )
+        llm_output = {
+            "token_usage": response.usage.to_wire() if response.usage else {},
+            "model_name": response.model or self.model_name,
+            "system_fingerprint": response.system_fingerprint,
+            "id": response.id,
+        }
+        return ChatResult(generations=generations, llm_output=llm_output)
+
+    # -- generation ---------------------------------------------------------------------
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        response = self._client.chat(self._request(messages, stop, kwargs))
+        return self._create_chat_result(response)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        response = await self._async_client.chat(self._request(messages, stop, kwargs))
+        return self._create_chat_result(response)
+
+    def _stream_request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[ChatCompletionRequest, bool | None]:
+        include_usage = kwargs.pop("stream_usage", self.stream_usage)
+        request = self._request(messages, stop, kwargs)
+        if request.n is not None and request.n > 1:
+            raise ValueError(f"n: got {request.n}; streaming returns one choice, so n must be 1")
+        return request, include_usage
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        request, include_usage = self._stream_request(messages, stop, kwargs)
+        assembler = _StreamAssembler(self.model_name)
+        with self._client.chat_stream(request, include_usage=include_usage) as stream:
+            for raw in stream:
+                for chunk in assembler.feed(raw):
+                    if run_manager:
+                        run_manager.on_llm_new_token(_token_text(chunk), chunk=chunk)
+                    yield chunk
+        last = assembler.finish()
+        if run_manager:
+            run_manager.on_llm_new_token("", chunk=last)
+        yield last
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        request, include_usage = self._stream_request(messages, stop, kwargs)
+        assembler = _StreamAssembler(self.model_name)
+        stream = await self._async_client.chat_stream(request, include_usage=include_usage)
+        async with stream:
+            async for raw in stream:
+                for chunk in assembler.feed(raw):
+                    if run_manager:
+                        await run_manager.on_llm_new_token(_token_text(chunk), chunk=chunk)
+                    yield chunk
+        last = assembler.finish()
+        if run_manager:
+            await run_manager.on_llm_new_token("", chunk=last)
+        yield last
+
+    # -- tools and structured output ----------------------------------------------------------
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: _ToolChoice = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (LangChain tools, pydantic models, functions or OpenAI dicts).
+
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (call
+        some tool), a tool's name, or an OpenAI dict. ``tool_choice`` and
+        ``parallel_tool_calls`` are sent only when set.
+        """
+        formatted = [convert_to_openai_tool(t, strict=strict) for t in tools]
+        names = [t["function"]["name"] for t in formatted if "function" in t]
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = _resolve_tool_choice(tool_choice, names)
+        elif tool_choice is False:
+            kwargs["tool_choice"] = "none"
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Return output shaped like ``schema`` (a pydantic class, TypedDict or JSON schema).
+
+        ``method``: ``function_calling`` (default; a forced tool call), ``json_schema``
+        (``response_format`` with the schema) or ``json_mode`` (``json_object``; describe
+        the shape in the prompt). ``include_raw=True`` returns
+        ``{"raw", "parsed", "parsing_error"}`` and never raises on a parse failure.
+        """
+        if strict is not None and method == "json_mode":
+            raise ValueError("strict: not supported with method='json_mode'")
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        output_parser: Runnable[Any, Any]
+        if method == "function_calling":
+            if schema is None:
+                raise ValueError("schema: required with method='function_calling'")
+            tool_name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema],
+                tool_choice=tool_name,
+                strict=strict,
+                ls_structured_output_format={
+                    "kwargs": {"method": method, "strict": strict},
+                    "schema": schema,
+                },
+                **kwargs,
+            )
+            output_parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+            )
+        elif method == "json_mode":
+            llm = self.bind(
+                response_format={"type": "json_object"},
+                ls_structured_output_format={"kwargs": {"method": method}, "schema": schema},
+                **kwargs,
+            )
+            output_parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        elif method == "json_schema":
+            if schema is None:
+                raise ValueError("schema: required with method='json_schema'")
+            function = convert_to_openai_function(schema, strict=strict)
+            json_schema = {
+                "name": function["name"],
+                "schema": function["parameters"],
+                **({"description": function["description"]} if function.get("description") else {}),
+                **({"strict": strict} if strict is not None else {}),
+            }
+            llm = self.bind(
+                response_format={"type": "json_schema", "json_schema": json_schema},
+                ls_structured_output_format={
+                    "kwargs": {"method": method, "strict": strict},
+                    "schema": convert_to_openai_tool(schema),
+                },
+                **kwargs,
+            )
+            output_parser = (
+                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        else:
+            raise ValueError(
+                f"method: got {method!r}; expected 'function_calling', 'json_mode' or 'json_schema'"
+            )
+        if include_raw:
+            parser_assign = RunnablePassthrough.assign(
+                parsed=itemgetter("raw") | output_parser, parsing_error=lambda _: None
+            )
+            parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
+            with_fallback = parser_assign.with_fallbacks([parser_none], exception_key="parsing_error")
+            return RunnableMap(raw=llm) | with_fallback
+        return llm | output_parser
+
+    # -- model information ---------------------------------------------------------------------
+    @property
+    def context_window(self) -> int:
+        """The model's context window from the registry (defaults for unknown models)."""
+        return get_model_info(self.model_name).context_window
+
+
+_REQUEST_FIELDS = set(ChatCompletionRequest.model_fields) | {"continue"}
+
+
+def _resolve_tool_choice(choice: str | bool | dict[str, Any], names: list[str]) -> str | dict[str, Any]:
+    if choice is True or choice == "any":
+        return "required"
+    if isinstance(choice, dict):
+        return choice
+    if isinstance(choice, str):
+        if choice in _BUILTIN_TOOL_CHOICES:
+            return choice
+        if choice in names:
+            return {"type": "function", "function": {"name": choice}}
+        raise ValueError(
+            f"tool_choice: got {choice!r}; expected 'auto', 'none', 'any', 'required', True, "
+            f"or one of the bound tools: {', '.join(names) or '(none bound)'}"
+        )
+    raise ValueError(f"tool_choice: got {choice!r}; expected a string, bool or dict")
+
+
+def _token_text(chunk: ChatGenerationChunk) -> str:
+    content = chunk.message.content
+    return content if isinstance(content, str) else ""
+
+
+class _StreamAssembler:
+    """Turns wire chunks into LangChain chunks; usage is reported once, at the end.
+
+    Servers differ on usage in streams (only a final chunk, or a running total on
+    every chunk), so the last usage seen is the one reported, on the closing chunk.
+    """
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+        self.usage: Usage | None = None
+        self.meta: dict[str, Any] = {}
+
+    def feed(self, raw: ChatCompletionChunk) -> list[ChatGenerationChunk]:
+        if raw.usage is not None:
+            self.usage = raw.usage
+        if raw.model:
+            self.meta["model_name"] = raw.model
+        if raw.id:
+            self.meta["id"] = raw.id
+        if raw.system_fingerprint:
+            self.meta["system_fingerprint"] = raw.system_fingerprint
+        out = []
+        for choice in raw.choices:
+            message = chunk_to_message(choice, chunk_id=raw.id)
+            info = None
+            if choice.finish_reason:
+                message.response_metadata = {"finish_reason": choice.finish_reason}
+                info = {"finish_reason": choice.finish_reason}
+            out.append(ChatGenerationChunk(message=message, generation_info=info))
+        return out
+
+    def finish(self) -> ChatGenerationChunk:
+        meta = {"model_name": self.model_name, **self.meta}
+        message = AIMessageChunk(
+            content="",
+            id=self.meta.get("id"),
+            response_metadata=meta,
+            usage_metadata=usage_to_metadata(self.usage) if self.usage else None,
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message)
