@@ -1,0 +1,7 @@
+"""LlamaIndex integrations for Upstage Solar and OpenAI-compatible Solar hosts."""
+
+from solar_api import __version__
+
+from .llms import Solar
+
+__all__ = ["Solar", "__version__"]

@@ -1,0 +1,198 @@
+"""LlamaIndex chat messages <-> the chat-completions wire format, both ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+
+from solar_api.types import ResponseMessage, ToolCallDelta, Usage
+
+__all__ = [
+    "ToolCallAccumulator",
+    "messages_to_wire",
+    "response_to_message",
+    "usage_kwargs",
+]
+
+_ROLE_MAP = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "chatbot": "assistant",
+    "model": "assistant",
+    "tool": "tool",
+}
+
+
+def _image_to_wire(block: ImageBlock) -> dict[str, Any]:
+    if block.url:
+        url = str(block.url)
+    else:
+        data = block.resolve_image(as_base64=True).read().decode()
+        url = f"data:{block.image_mimetype or 'image/png'};base64,{data}"
+    image_url: dict[str, Any] = {"url": url}
+    if block.detail:
+        image_url["detail"] = block.detail
+    return {"type": "image_url", "image_url": image_url}
+
+
+def _legacy_tool_call(call: Any) -> dict[str, Any]:
+    # additional_kwargs["tool_calls"] from older integrations: dicts or openai objects.
+    if hasattr(call, "model_dump"):
+        call = call.model_dump()
+    fn = call.get("function") or {}
+    args = fn.get("arguments", "")
+    return {
+        "id": call.get("id") or "",
+        "type": "function",
+        "function": {
+            "name": fn.get("name") or "",
+            "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+        },
+    }
+
+
+def message_to_wire(message: ChatMessage) -> dict[str, Any]:
+    role_value = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
+    role = _ROLE_MAP.get(role_value)
+    if role is None:
+        raise ValueError(
+            f"ChatMessage.role: got {role_value!r}; expected one of {', '.join(sorted(_ROLE_MAP))}"
+        )
+    text_parts: list[str] = []
+    parts: list[dict[str, Any]] = []
+    tool_calls: list[dict[str, Any]] = []
+    has_image = False
+    for block in message.blocks:
+        if isinstance(block, TextBlock):
+            text_parts.append(block.text)
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            has_image = True
+            parts.append(_image_to_wire(block))
+        elif isinstance(block, ToolCallBlock):
+            args = block.tool_kwargs
+            tool_calls.append(
+                {
+                    "id": block.tool_call_id or "",
+                    "type": "function",
+                    "function": {
+                        "name": block.tool_name,
+                        "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+                    },
+                }
+            )
+        elif isinstance(block, ThinkingBlock):
+            continue  # chat completions take no reasoning input
+        else:
+            raise ValueError(
+                f"ChatMessage.blocks: {type(block).__name__} is not supported; use text, image "
+                "or tool-call blocks"
+            )
+    extra = message.additional_kwargs
+    if not tool_calls and extra.get("tool_calls"):
+        tool_calls = [_legacy_tool_call(c) for c in extra["tool_calls"]]
+    text = "".join(text_parts)
+    out: dict[str, Any] = {"role": role}
+    if has_image and role == "user":
+        out["content"] = parts
+    elif text or not (role == "assistant" and (tool_calls or extra.get("continue"))):
+        out["content"] = text
+    if role == "assistant":
+        if tool_calls:
+            out["tool_calls"] = tool_calls
+        if extra.get("continue"):
+            out["continue"] = True
+    if role == "tool":
+        call_id = extra.get("tool_call_id")
+        if not call_id:
+            raise ValueError(
+                "ChatMessage: a tool message needs additional_kwargs['tool_call_id'] naming the "
+                "call it answers"
+            )
+        out["tool_call_id"] = call_id
+    if extra.get("name"):
+        out["name"] = extra["name"]
+    return out
+
+
+def messages_to_wire(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    if not messages:
+        raise ValueError("messages: got an empty list; at least one message is required")
+    return [message_to_wire(m) for m in messages]
+
+
+def _tool_kwargs(arguments: str) -> dict[str, Any] | str:
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except ValueError:
+        return arguments  # kept as sent; get_tool_calls_from_response parses leniently
+    return parsed if isinstance(parsed, dict) else arguments
+
+
+def response_to_message(message: ResponseMessage) -> ChatMessage:
+    blocks: list[Any] = []
+    extra = dict(message.model_extra or {})
+    reasoning = extra.get("reasoning_content") or extra.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        blocks.append(ThinkingBlock(content=reasoning))
+    blocks.append(TextBlock(text=message.content or ""))
+    for call in message.tool_calls or ():
+        blocks.append(
+            ToolCallBlock(
+                tool_call_id=call.id,
+                tool_name=call.function.name,
+                tool_kwargs=_tool_kwargs(call.function.arguments),
+            )
+        )
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+
+
+def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
+    if usage is None:
+        return {}
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+class ToolCallAccumulator:
+    """Merges streamed tool-call deltas by index into whole calls."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, str]] = {}
+
+    def add(self, deltas: list[ToolCallDelta]) -> None:
+        for delta in deltas:
+            call = self._calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
+            if delta.id:
+                call["id"] = delta.id
+            if delta.function is not None:
+                if delta.function.name:
+                    call["name"] += delta.function.name
+                if delta.function.arguments:
+                    call["arguments"] += delta.function.arguments
+
+    def blocks(self) -> list[ToolCallBlock]:
+        return [
+            ToolCallBlock(
+                tool_call_id=c["id"] or None, tool_name=c["name"], tool_kwargs=c["arguments"]
+            )
+            for _, c in sorted(self._calls.items())
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)

@@ -1,0 +1,448 @@
+"""`Solar`: Solar (and any OpenAI-compatible host) as a LlamaIndex function-calling LLM."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, model_validator
+from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+
+from solar_api import AsyncSolarClient, SolarClient, get_model_info
+from solar_api.providers import resolve_endpoint
+from solar_api.types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Completion,
+    CompletionRequest,
+)
+
+from ._messages import ToolCallAccumulator, messages_to_wire, response_to_message, usage_kwargs
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["Solar"]
+
+
+class Solar(FunctionCallingLLM):
+    """Upstage Solar chat models, and any OpenAI-compatible server, in LlamaIndex.
+
+    Example::
+
+        from llama_index.core.llms import ChatMessage
+        from llama_index_solar import Solar
+
+        llm = Solar(model="solar-1-mini-chat")  # reads UPSTAGE_API_KEY
+        print(llm.complete("Say hi in Korean."))
+        for r in llm.stream_chat([ChatMessage(role="user", content="Count to 3")]):
+            print(r.delta, end="")
+
+        # In a query engine or an agent
+        from llama_index.core import Settings
+        Settings.llm = Solar(base_url="http://127.0.0.1:8080/v1")  # a local server
+
+    The same constructor words as ``ChatSolar``: ``provider`` (``upstage``,
+    ``nvidia``, ``julep``, ``openai_compatible``), ``api_key``, ``base_url`` (alias
+    ``api_base``), ``timeout``, ``max_retries``, ``default_headers``.
+    """
+
+    model: str = Field(default="solar-1-mini-chat", description="The model name.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    stop: list[str] | None = None
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    seed: int | None = None
+    timeout: float | None = Field(default=None, gt=0, description="Seconds; default 60 (5 to connect).")
+    max_retries: int = Field(default=2, ge=0)
+    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
+    base_url: str | None = Field(default=None, alias="api_base")
+    provider: Literal["upstage", "nvidia", "julep", "openai_compatible"] | None = None
+    default_headers: dict[str, str] | None = None
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request-body fields, merged last."
+    )
+    stream_usage: bool | None = Field(
+        default=None, description="Ask for usage on streams; None: the provider's default."
+    )
+    context_window: int | None = Field(
+        default=None, description="Overrides the registry's context window."
+    )
+    is_chat_model: bool | None = Field(default=None, description="Overrides the registry.")
+    is_function_calling_model: bool | None = Field(default=None, description="Overrides the registry.")
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+
+    _client: SolarClient = PrivateAttr()
+    _async_client: AsyncSolarClient = PrivateAttr()
+
+    model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            if "model_kwargs" in values and "additional_kwargs" not in values:
+                values = {**values, "additional_kwargs": values.pop("model_kwargs")}
+            if isinstance(values.get("stop"), str):
+                values = {**values, "stop": [values["stop"]]}
+        return values
+
+    @model_validator(mode="after")
+    def _setup_clients(self) -> Solar:
+        clash = set(self.additional_kwargs) & set(ChatCompletionRequest.model_fields)
+        if clash:
+            raise ValueError(
+                f"additional_kwargs: {sorted(clash)} are parameters of Solar or set per call; "
+                "pass them directly"
+            )
+        endpoint = resolve_endpoint(
+            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+        )
+        self.api_key = endpoint.api_key
+        self.base_url = endpoint.base_url
+        common: dict[str, Any] = {
+            "api_key": endpoint.api_key,
+            "base_url": endpoint.base_url,
+            "provider": endpoint.provider.name,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+        self._client = SolarClient(**common, http_client=self.http_client)
+        self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
+        return self
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Solar_LLM"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        info = get_model_info(self.model)
+        return LLMMetadata(
+            context_window=self.context_window or info.context_window,
+            num_output=self.max_tokens or DEFAULT_NUM_OUTPUTS,
+            is_chat_model=self.is_chat_model if self.is_chat_model is not None else not info.completions_only,
+            is_function_calling_model=(
+                self.is_function_calling_model
+                if self.is_function_calling_model is not None
+                else info.tool_calling
+            ),
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # -- request building -------------------------------------------------------------
+    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        params = {
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop or None,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
+            "seed": self.seed,
+        }
+        out = {k: v for k, v in params.items() if v is not None}
+        out.update(self.additional_kwargs)
+        out.update(kwargs)
+        return out
+
+    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatCompletionRequest:
+        params = self._params(kwargs)
+        for key in ("stream", "stream_options", "use_chat_completions"):
+            params.pop(key, None)
+        return ChatCompletionRequest(messages=messages_to_wire(messages), **params)
+
+    def _completion_request(self, prompt: str, kwargs: dict[str, Any]) -> CompletionRequest:
+        params = self._params(kwargs)
+        for key in ("stream", "stream_options", "use_chat_completions", "formatted"):
+            params.pop(key, None)
+        return CompletionRequest(prompt=prompt, **params)
+
+    def _use_chat(self, kwargs: dict[str, Any]) -> bool:
+        use = kwargs.pop("use_chat_completions", None)
+        return bool(use) if use is not None else self.metadata.is_chat_model
+
+    @staticmethod
+    def _chat_response(response: ChatCompletion) -> ChatResponse:
+        if not response.choices:
+            raise ValueError("The server returned a chat completion with no choices.")
+        choice = response.choices[0]
+        return ChatResponse(
+            message=response_to_message(choice.message),
+            raw=response,
+            additional_kwargs={**usage_kwargs(response.usage), "finish_reason": choice.finish_reason},
+        )
+
+    @staticmethod
+    def _completion_response(response: Completion) -> CompletionResponse:
+        text = response.choices[0].text if response.choices else ""
+        return CompletionResponse(text=text, raw=response, additional_kwargs=usage_kwargs(response.usage))
+
+    # -- chat ---------------------------------------------------------------------------
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat_response(self._client.chat(self._chat_request(messages, kwargs)))
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        response = await self._async_client.chat(self._chat_request(messages, kwargs))
+        return self._chat_response(response)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        request = self._chat_request(messages, kwargs)
+
+        def gen() -> Iterator[ChatResponse]:
+            state = _ChatStreamState()
+            with self._client.chat_stream(request, include_usage=self.stream_usage) as stream:
+                for chunk in stream:
+                    yield state.feed(chunk)
+
+        return gen()
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        request = self._chat_request(messages, kwargs)
+
+        async def gen() -> AsyncIterator[ChatResponse]:
+            state = _ChatStreamState()
+            stream = await self._async_client.chat_stream(request, include_usage=self.stream_usage)
+            async with stream:
+                async for chunk in stream:
+                    yield state.feed(chunk)
+
+        return gen()
+
+    # -- completion ---------------------------------------------------------------------
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        if self._use_chat(kwargs):
+            return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
+        return self._completion_response(self._client.complete(self._completion_request(prompt, kwargs)))
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        if self._use_chat(kwargs):
+            return await achat_to_completion_decorator(self.achat)(prompt, **kwargs)
+        response = await self._async_client.complete(self._completion_request(prompt, kwargs))
+        return self._completion_response(response)
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        if self._use_chat(kwargs):
+            return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
+        request = self._completion_request(prompt, kwargs)
+
+        def gen() -> Iterator[CompletionResponse]:
+            text = ""
+            with self._client.complete_stream(request, include_usage=self.stream_usage) as stream:
+                for chunk in stream:
+                    delta = chunk.choices[0].text if chunk.choices else ""
+                    text += delta
+                    yield CompletionResponse(
+                        text=text, delta=delta, raw=chunk, additional_kwargs=usage_kwargs(chunk.usage)
+                    )
+
+        return gen()
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        if self._use_chat(kwargs):
+            return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
+        request = self._completion_request(prompt, kwargs)
+
+        async def gen() -> AsyncIterator[CompletionResponse]:
+            text = ""
+            stream = await self._async_client.complete_stream(request, include_usage=self.stream_usage)
+            async with stream:
+                async for chunk in stream:
+                    delta = chunk.choices[0].text if chunk.choices else ""
+                    text += delta
+                    yield CompletionResponse(
+                        text=text, delta=delta, raw=chunk, additional_kwargs=usage_kwargs(chunk.usage)
+                    )
+
+        return gen()
+
+    # -- tools --------------------------------------------------------------------------
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        specs = [t.metadata.to_openai_tool(skip_length_check=True) for t in tools]
+        if strict is not None:
+            for spec in specs:
+                spec["function"]["strict"] = strict
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        out: dict[str, Any] = {"messages": messages, **kwargs}
+        if specs:
+            out["tools"] = specs
+            names = [s["function"]["name"] for s in specs]
+            choice = _resolve_tool_choice(tool_choice, tool_required, names)
+            if choice is not None:
+                out["tool_choice"] = choice
+        return out
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        # LlamaIndex's contract: without allow_parallel_tool_calls, keep the first call.
+        if not allow_parallel_tool_calls:
+            first_seen = False
+            kept = []
+            for block in response.message.blocks:
+                if isinstance(block, ToolCallBlock):
+                    if first_seen:
+                        continue
+                    first_seen = True
+                kept.append(block)
+            response.message.blocks = kept
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+        if not calls:
+            if error_on_no_tool_call:
+                raise ValueError("Expected at least one tool call, but the response has none.")
+            return []
+        selections = []
+        for call in calls:
+            args = call.tool_kwargs
+            if isinstance(args, str):
+                try:
+                    args = parse_partial_json(args) if args.strip() else {}
+                except (ValueError, TypeError):
+                    args = {}
+            selections.append(
+                ToolSelection(
+                    tool_id=call.tool_call_id or "",
+                    tool_name=call.tool_name,
+                    tool_kwargs=args if isinstance(args, dict) else {},
+                )
+            )
+        return selections
+
+
+def _resolve_tool_choice(
+    choice: str | dict[str, Any] | None, required: bool, names: list[str]
+) -> str | dict[str, Any] | None:
+    if choice is None:
+        return "required" if required else None
+    if isinstance(choice, dict) or choice in ("auto", "none", "required"):
+        return choice
+    if choice == "any":
+        return "required"
+    if choice in names:
+        return {"type": "function", "function": {"name": choice}}
+    raise ValueError(
+        f"tool_choice: got {choice!r}; expected 'auto', 'none', 'required' or one of the "
+        f"tools: {', '.join(names)}"
+    )
+
+
+class _ChatStreamState:
+    """Accumulates a chat stream into LlamaIndex's running ChatResponses."""
+
+    def __init__(self) -> None:
+        self.content = ""
+        self.reasoning = ""
+        self.calls = ToolCallAccumulator()
+        self.usage: dict[str, Any] = {}
+        self.finish_reason: str | None = None
+
+    def feed(self, chunk: ChatCompletionChunk) -> ChatResponse:
+        delta_text = ""
+        thinking_delta = ""
+        if chunk.usage is not None:
+            self.usage = usage_kwargs(chunk.usage)
+        if chunk.choices:
+            choice = chunk.choices[0]
+            delta = choice.delta
+            delta_text = delta.content or ""
+            self.content += delta_text
+            extra = delta.model_extra or {}
+            thinking = extra.get("reasoning_content") or extra.get("reasoning")
+            if isinstance(thinking, str):
+                thinking_delta = thinking
+                self.reasoning += thinking
+            if delta.tool_calls:
+                self.calls.add(delta.tool_calls)
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+        blocks: list[Any] = []
+        if self.reasoning:
+            blocks.append(ThinkingBlock(content=self.reasoning))
+        blocks.append(TextBlock(text=self.content))
+        blocks.extend(self.calls.blocks())
+        additional: dict[str, Any] = dict(self.usage)
+        if self.finish_reason:
+            additional["finish_reason"] = self.finish_reason
+        if thinking_delta:
+            additional["thinking_delta"] = thinking_delta
+        return ChatResponse(
+            message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks),
+            delta=delta_text,
+            raw=chunk,
+            additional_kwargs=additional,
+        )
