@@ -53,14 +53,14 @@ class _StreamState(Generic[T]):
         self.done = False
         self._finished = False
 
-    def feed(self, raw: bytes) -> list[T]:
+    def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
 
-    def flush(self) -> list[T]:
+    def flush(self) -> Iterator[T]:
         return self._decode(self._decoder.flush())
 
-    def _decode(self, events: list[ServerSentEvent]) -> list[T]:
-        out: list[T] = []
+    def _decode(self, events: list[ServerSentEvent]) -> Iterator[T]:
+        # A generator, so chunks before an error in the same read still reach the caller.
         for event in events:
             if self.done:
                 break
@@ -84,8 +84,7 @@ class _StreamState(Generic[T]):
             self.events += 1
             if not self._finished:
                 self._finished = any(c.finish_reason for c in chunk.choices)
-            out.append(chunk)
-        return out
+            yield chunk
 
     def check_complete(self) -> None:
         if not self.done and not self._finished:
