@@ -116,7 +116,7 @@ class _ServerMessage:
 
     def _set_error_fields(self, body: Any, fallback: str) -> None:
         self.body = body
-        err = body.get("error", body) if isinstance(body, dict) else None
+        err = body.get("error", body) if isinstance(body, dict) else body
         if isinstance(err, dict):
             raw = err.get("message") or err.get("detail") or err.get("msg")
             self.message = str(raw) if raw else fallback
