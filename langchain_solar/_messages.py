@@ -88,8 +88,15 @@ def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
     return blocks
 
 
-def _tool_call_to_wire(call: ToolCall | InvalidToolCall) -> dict[str, Any]:
+def _tool_call_to_wire(
+    call: ToolCall | InvalidToolCall, raw_by_id: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     args = call.get("args")
+    raw = raw_by_id.get(call.get("id") or "")
+    if raw is not None and _same_arguments(raw, call):
+        # Send back the server's own arguments string, byte for byte (prompt caches,
+        # servers that compare history), unless the caller changed the call.
+        return raw
     return {
         "id": call.get("id") or "",
         "type": "function",
@@ -100,6 +107,19 @@ def _tool_call_to_wire(call: ToolCall | InvalidToolCall) -> dict[str, Any]:
     }
 
 
+def _same_arguments(raw: dict[str, Any], call: ToolCall | InvalidToolCall) -> bool:
+    fn = raw.get("function") or {}
+    if fn.get("name") != call.get("name") or not isinstance(fn.get("arguments"), str):
+        return False
+    args = call.get("args")
+    if isinstance(args, str):
+        return bool(fn["arguments"] == args)
+    try:
+        return bool(json.loads(fn["arguments"]) == args)
+    except ValueError:
+        return False
+
+
 def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     """One LangChain message as a chat-completions message dict."""
     out: dict[str, Any]
@@ -107,7 +127,15 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
         out = {"role": "user", "content": _user_content(message.content)}
     elif isinstance(message, AIMessage):
         out = {"role": "assistant"}
-        calls = [_tool_call_to_wire(c) for c in (*message.tool_calls, *message.invalid_tool_calls)]
+        raw_by_id = {
+            raw["id"]: raw
+            for raw in message.additional_kwargs.get("tool_calls") or ()
+            if isinstance(raw, dict) and raw.get("id")
+        }
+        calls = [
+            _tool_call_to_wire(c, raw_by_id)
+            for c in (*message.tool_calls, *message.invalid_tool_calls)
+        ]
         text = _text_of(message.content)
         if calls:
             out["tool_calls"] = calls

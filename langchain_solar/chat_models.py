@@ -427,7 +427,8 @@ class ChatSolar(BaseChatModel):
         return get_model_info(self.model_name).context_window
 
 
-_REQUEST_FIELDS = set(ChatCompletionRequest.model_fields) | {"continue"}
+# Body fields ChatSolar sets itself; model_kwargs may add any other field.
+_REQUEST_FIELDS = {"model", "messages", "stream", "stream_options"}
 
 
 def _resolve_tool_choice(choice: str | bool | dict[str, Any], names: list[str]) -> str | dict[str, Any]:

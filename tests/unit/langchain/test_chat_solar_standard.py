@@ -68,5 +68,6 @@ class TestChatSolarStandard(ChatModelUnitTests):
                 allowed_objects=[ChatSolar],
                 secrets_from_env=True,
             )
-            assert model.dict() == loaded.dict()
+            as_dict = "asdict" if hasattr(model, "asdict") else "dict"
+            assert getattr(model, as_dict)() == getattr(loaded, as_dict)()
             assert loaded.api_key.get_secret_value() == "api_key"
