@@ -31,9 +31,9 @@ from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.llms.utils import parse_partial_json
 
 from solar_api import AsyncSolarClient, SolarClient, get_model_info
+from solar_api.partial_json import parse_partial_json
 from solar_api.providers import resolve_endpoint
 from solar_api.types import (
     ChatCompletion,
@@ -118,7 +118,7 @@ class Solar(FunctionCallingLLM):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Solar:
-        clash = set(self.additional_kwargs) & set(ChatCompletionRequest.model_fields)
+        clash = set(self.additional_kwargs) & (set(type(self).model_fields) | _SET_BY_SOLAR)
         if clash:
             raise ValueError(
                 f"additional_kwargs: {sorted(clash)} are parameters of Solar or set per call; "
@@ -382,6 +382,10 @@ class Solar(FunctionCallingLLM):
                 )
             )
         return selections
+
+
+# Body fields Solar sets itself; additional_kwargs may add any other field.
+_SET_BY_SOLAR = {"model", "messages", "prompt", "stream", "stream_options"}
 
 
 def _resolve_tool_choice(
