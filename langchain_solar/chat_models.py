@@ -141,6 +141,19 @@ class ChatSolar(BaseChatModel):
         self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
         return self
 
+    # -- pickling: never carries the key -------------------------------------------------
+    def __getstate__(self) -> dict[Any, Any]:
+        # The key is left out (it is re-read from the provider's variable on load), and
+        # so are the HTTP pools, which cannot cross processes.
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields.update(api_key=None, http_client=None, http_async_client=None)
+        return {**state, "__dict__": fields, "__pydantic_private__": None}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        self._setup_clients()
+
     # -- LangChain metadata ---------------------------------------------------------
     @property
     def _llm_type(self) -> str:

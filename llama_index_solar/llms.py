@@ -141,6 +141,14 @@ class Solar(FunctionCallingLLM):
         self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The key is left out (re-read from the provider's variable on load, where
+        # __setstate__ runs __init__ again), and so are the HTTP pools.
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields.update(api_key=None, http_client=None, http_async_client=None)
+        return {**state, "__dict__": fields, "__pydantic_private__": {}}
+
     @classmethod
     def class_name(cls) -> str:
         return "Solar_LLM"

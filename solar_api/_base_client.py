@@ -73,6 +73,26 @@ class BaseClient:
             **(default_headers or {}),
         }
 
+    # -- pickling: never carries the key or a pool ------------------------------------
+    _UNPICKLED: tuple[str, ...] = ("_user_http",)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
+        endpoint = self._endpoint
+        state["_endpoint"] = (endpoint.provider.name, endpoint.base_url)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        provider, base_url = state.pop("_endpoint")
+        self.__dict__.update(state)
+        # The key is read again from the provider's variable, as at construction.
+        self._endpoint = resolve_endpoint(provider=provider, base_url=base_url)
+        self._reset_transport()
+
+    def _reset_transport(self) -> None:
+        """Forget pools and per-process state (after unpickling)."""
+        self._user_http = None
+
     # -- configuration, read-only ------------------------------------------------
     @property
     def provider(self) -> Provider:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -74,10 +75,16 @@ class AsyncSolarClient(BaseClient):
             retry_policy=retry_policy,
         )
         self._user_http = http_client
+        self._reset_transport()
+
+    _UNPICKLED = ("_user_http", "_pools", "_sleep")
+
+    def _reset_transport(self) -> None:
+        self._user_http = getattr(self, "_user_http", None)
         self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
-        self._sleep = asyncio.sleep
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def _client(self) -> httpx.AsyncClient:
         if self._user_http is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -69,11 +70,17 @@ class SolarClient(BaseClient):
             retry_policy=retry_policy,
         )
         self._user_http = http_client
+        self._reset_transport()
+
+    _UNPICKLED = ("_user_http", "_http", "_lock", "_sleep", "_pid")
+
+    def _reset_transport(self) -> None:
+        self._user_http = getattr(self, "_user_http", None)
         self._http: httpx.Client | None = None
         self._pid = 0
         self._lock = threading.Lock()
         # Injectable so tests of the retry policy do not sleep.
-        self._sleep = time.sleep
+        self._sleep: Callable[[float], None] = time.sleep
 
     def _client(self) -> httpx.Client:
         if self._user_http is not None:
