@@ -132,10 +132,11 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
             for raw in message.additional_kwargs.get("tool_calls") or ()
             if isinstance(raw, dict) and raw.get("id")
         }
-        calls = [
-            _tool_call_to_wire(c, raw_by_id)
-            for c in (*message.tool_calls, *message.invalid_tool_calls)
+        all_calls: list[ToolCall | InvalidToolCall] = [
+            *message.tool_calls,
+            *message.invalid_tool_calls,
         ]
+        calls = [_tool_call_to_wire(c, raw_by_id) for c in all_calls]
         text = _text_of(message.content)
         if calls:
             out["tool_calls"] = calls

@@ -8,10 +8,9 @@ from typing import Any, Literal
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
@@ -118,6 +117,10 @@ class ChatSolar(BaseChatModel):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
+        self._build_clients()
+        return self
+
+    def _build_clients(self) -> None:
         clash = set(self.model_kwargs) & (set(type(self).model_fields) | _REQUEST_FIELDS)
         if clash:
             raise ValueError(
@@ -139,7 +142,6 @@ class ChatSolar(BaseChatModel):
         }
         self._client = SolarClient(**common, http_client=self.http_client)
         self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
-        return self
 
     # -- pickling: never carries the key -------------------------------------------------
     def __getstate__(self) -> dict[Any, Any]:
@@ -152,7 +154,7 @@ class ChatSolar(BaseChatModel):
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
-        self._setup_clients()
+        self._build_clients()
 
     # -- LangChain metadata ---------------------------------------------------------
     @property
@@ -236,7 +238,9 @@ class ChatSolar(BaseChatModel):
             if response.usage is not None:
                 message.usage_metadata = usage_to_metadata(response.usage)
             generations.append(
-                ChatGeneration(message=message, generation_info={"finish_reason": choice.finish_reason})
+                ChatGeneration(
+                    message=message, generation_info={"finish_reason": choice.finish_reason}
+                )
             )
         llm_output = {
             "token_usage": response.usage.to_wire() if response.usage else {},
@@ -429,7 +433,9 @@ class ChatSolar(BaseChatModel):
                 parsed=itemgetter("raw") | output_parser, parsing_error=lambda _: None
             )
             parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
-            with_fallback = parser_assign.with_fallbacks([parser_none], exception_key="parsing_error")
+            with_fallback = parser_assign.with_fallbacks(
+                [parser_none], exception_key="parsing_error"
+            )
             return RunnableMap(raw=llm) | with_fallback
         return llm | output_parser
 
@@ -444,7 +450,9 @@ class ChatSolar(BaseChatModel):
 _REQUEST_FIELDS = {"model", "messages", "stream", "stream_options"}
 
 
-def _resolve_tool_choice(choice: str | bool | dict[str, Any], names: list[str]) -> str | dict[str, Any]:
+def _resolve_tool_choice(
+    choice: str | bool | dict[str, Any], names: list[str]
+) -> str | dict[str, Any]:
     if choice is True or choice == "any":
         return "required"
     if isinstance(choice, dict):

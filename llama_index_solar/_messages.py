@@ -89,7 +89,9 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
                     "type": "function",
                     "function": {
                         "name": block.tool_name,
-                        "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+                        "arguments": args
+                        if isinstance(args, str)
+                        else json.dumps(args, ensure_ascii=False),
                     },
                 }
             )

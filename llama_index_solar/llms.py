@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -81,7 +81,9 @@ class Solar(FunctionCallingLLM):
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     seed: int | None = None
-    timeout: float | None = Field(default=None, gt=0, description="Seconds; default 60 (5 to connect).")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds; default 60 (5 to connect)."
+    )
     max_retries: int = Field(default=2, ge=0)
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
     base_url: str | None = Field(default=None, alias="api_base")
@@ -97,7 +99,9 @@ class Solar(FunctionCallingLLM):
         default=None, description="Overrides the registry's context window."
     )
     is_chat_model: bool | None = Field(default=None, description="Overrides the registry.")
-    is_function_calling_model: bool | None = Field(default=None, description="Overrides the registry.")
+    is_function_calling_model: bool | None = Field(
+        default=None, description="Overrides the registry."
+    )
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
 
@@ -159,7 +163,9 @@ class Solar(FunctionCallingLLM):
         return LLMMetadata(
             context_window=self.context_window or info.context_window,
             num_output=self.max_tokens or DEFAULT_NUM_OUTPUTS,
-            is_chat_model=self.is_chat_model if self.is_chat_model is not None else not info.completions_only,
+            is_chat_model=self.is_chat_model
+            if self.is_chat_model is not None
+            else not info.completions_only,
             is_function_calling_model=(
                 self.is_function_calling_model
                 if self.is_function_calling_model is not None
@@ -186,7 +192,9 @@ class Solar(FunctionCallingLLM):
         out.update(kwargs)
         return out
 
-    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatCompletionRequest:
+    def _chat_request(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> ChatCompletionRequest:
         params = self._params(kwargs)
         for key in ("stream", "stream_options", "use_chat_completions"):
             params.pop(key, None)
@@ -210,13 +218,18 @@ class Solar(FunctionCallingLLM):
         return ChatResponse(
             message=response_to_message(choice.message),
             raw=response,
-            additional_kwargs={**usage_kwargs(response.usage), "finish_reason": choice.finish_reason},
+            additional_kwargs={
+                **usage_kwargs(response.usage),
+                "finish_reason": choice.finish_reason,
+            },
         )
 
     @staticmethod
     def _completion_response(response: Completion) -> CompletionResponse:
         text = response.choices[0].text if response.choices else ""
-        return CompletionResponse(text=text, raw=response, additional_kwargs=usage_kwargs(response.usage))
+        return CompletionResponse(
+            text=text, raw=response, additional_kwargs=usage_kwargs(response.usage)
+        )
 
     # -- chat ---------------------------------------------------------------------------
     @llm_chat_callback()
@@ -232,7 +245,7 @@ class Solar(FunctionCallingLLM):
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._chat_request(messages, kwargs)
 
-        def gen() -> Iterator[ChatResponse]:
+        def gen() -> Generator[ChatResponse, None, None]:
             state = _ChatStreamState()
             with self._client.chat_stream(request, include_usage=self.stream_usage) as stream:
                 for chunk in stream:
@@ -246,7 +259,7 @@ class Solar(FunctionCallingLLM):
     ) -> ChatResponseAsyncGen:
         request = self._chat_request(messages, kwargs)
 
-        async def gen() -> AsyncIterator[ChatResponse]:
+        async def gen() -> AsyncGenerator[ChatResponse, None]:
             state = _ChatStreamState()
             stream = await self._async_client.chat_stream(request, include_usage=self.stream_usage)
             async with stream:
@@ -260,7 +273,9 @@ class Solar(FunctionCallingLLM):
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         if self._use_chat(kwargs):
             return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
-        return self._completion_response(self._client.complete(self._completion_request(prompt, kwargs)))
+        return self._completion_response(
+            self._client.complete(self._completion_request(prompt, kwargs))
+        )
 
     @llm_completion_callback()
     async def acomplete(
@@ -279,14 +294,17 @@ class Solar(FunctionCallingLLM):
             return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
         request = self._completion_request(prompt, kwargs)
 
-        def gen() -> Iterator[CompletionResponse]:
+        def gen() -> Generator[CompletionResponse, None, None]:
             text = ""
             with self._client.complete_stream(request, include_usage=self.stream_usage) as stream:
                 for chunk in stream:
                     delta = chunk.choices[0].text if chunk.choices else ""
                     text += delta
                     yield CompletionResponse(
-                        text=text, delta=delta, raw=chunk, additional_kwargs=usage_kwargs(chunk.usage)
+                        text=text,
+                        delta=delta,
+                        raw=chunk,
+                        additional_kwargs=usage_kwargs(chunk.usage),
                     )
 
         return gen()
@@ -299,15 +317,20 @@ class Solar(FunctionCallingLLM):
             return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
         request = self._completion_request(prompt, kwargs)
 
-        async def gen() -> AsyncIterator[CompletionResponse]:
+        async def gen() -> AsyncGenerator[CompletionResponse, None]:
             text = ""
-            stream = await self._async_client.complete_stream(request, include_usage=self.stream_usage)
+            stream = await self._async_client.complete_stream(
+                request, include_usage=self.stream_usage
+            )
             async with stream:
                 async for chunk in stream:
                     delta = chunk.choices[0].text if chunk.choices else ""
                     text += delta
                     yield CompletionResponse(
-                        text=text, delta=delta, raw=chunk, additional_kwargs=usage_kwargs(chunk.usage)
+                        text=text,
+                        delta=delta,
+                        raw=chunk,
+                        additional_kwargs=usage_kwargs(chunk.usage),
                     )
 
         return gen()

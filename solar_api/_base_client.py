@@ -73,6 +73,8 @@ class BaseClient:
             **(default_headers or {}),
         }
 
+    _user_http: httpx.Client | httpx.AsyncClient | None
+
     # -- pickling: never carries the key or a pool ------------------------------------
     _UNPICKLED: tuple[str, ...] = ("_user_http",)
 

@@ -77,6 +77,8 @@ class AsyncSolarClient(BaseClient):
         self._user_http = http_client
         self._reset_transport()
 
+    _user_http: httpx.AsyncClient | None
+
     _UNPICKLED = ("_user_http", "_pools", "_sleep")
 
     def _reset_transport(self) -> None:
@@ -186,6 +188,9 @@ class AsyncSolarClient(BaseClient):
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()

@@ -72,6 +72,8 @@ class SolarClient(BaseClient):
         self._user_http = http_client
         self._reset_transport()
 
+    _user_http: httpx.Client | None
+
     _UNPICKLED = ("_user_http", "_http", "_lock", "_sleep", "_pid")
 
     def _reset_transport(self) -> None:
@@ -97,7 +99,9 @@ class SolarClient(BaseClient):
                 http = self._http
         return http
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
+    ) -> httpx.Response:
         http = self._client()
         attempt = 0
         while True:
@@ -120,10 +124,14 @@ class SolarClient(BaseClient):
             attempt += 1
 
     # -- endpoints ----------------------------------------------------------------
-    def chat(self, request: ChatCompletionRequest | None = None, /, **params: Any) -> ChatCompletion:
+    def chat(
+        self, request: ChatCompletionRequest | None = None, /, **params: Any
+    ) -> ChatCompletion:
         """POST /chat/completions. Pass a `ChatCompletionRequest` or its fields."""
         body = self.chat_body(request, params, stream=False)
-        return self._parse(ChatCompletion, self._send("POST", "/chat/completions", body, stream=False))
+        return self._parse(
+            ChatCompletion, self._send("POST", "/chat/completions", body, stream=False)
+        )
 
     def chat_stream(
         self,
@@ -135,7 +143,9 @@ class SolarClient(BaseClient):
     ) -> Stream[ChatCompletionChunk]:
         """POST /chat/completions with ``stream: true``; retried only before the first byte."""
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
-        return Stream(self._send("POST", "/chat/completions", body, stream=True), ChatCompletionChunk)
+        return Stream(
+            self._send("POST", "/chat/completions", body, stream=True), ChatCompletionChunk
+        )
 
     def complete(self, request: CompletionRequest | None = None, /, **params: Any) -> Completion:
         """POST /completions (prompt in, text out)."""
@@ -175,6 +185,9 @@ class SolarClient(BaseClient):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -83,7 +83,9 @@ class APIConnectionError(SolarError):
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read, write or pool)."""
 
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None):
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ):
         super().__init__(message, request=request)
 
 

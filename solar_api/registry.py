@@ -29,18 +29,24 @@ class ModelInfo:
     note: str = ""
 
 
-_UPSTAGE_CHAT = {"provider": "upstage", "tool_calling": True}
+def _upstage_chat(name: str, context_window: int, max_output_tokens: int) -> ModelInfo:
+    return ModelInfo(
+        name,
+        provider="upstage",
+        context_window=context_window,
+        max_output_tokens=max_output_tokens,
+        tool_calling=True,
+    )
+
 
 MODELS: dict[str, ModelInfo] = {
     m.name: m
     for m in (
-        ModelInfo("solar-1-mini-chat", context_window=32768, max_output_tokens=4096, **_UPSTAGE_CHAT),
-        ModelInfo(
-            "solar-1-mini-chat-240502", context_window=32768, max_output_tokens=4096, **_UPSTAGE_CHAT
-        ),
-        ModelInfo("solar-mini", context_window=32768, max_output_tokens=4096, **_UPSTAGE_CHAT),
-        ModelInfo("solar-pro", context_window=32768, max_output_tokens=4096, **_UPSTAGE_CHAT),
-        ModelInfo("solar-pro2", context_window=65536, max_output_tokens=16384, **_UPSTAGE_CHAT),
+        _upstage_chat("solar-1-mini-chat", 32768, 4096),
+        _upstage_chat("solar-1-mini-chat-240502", 32768, 4096),
+        _upstage_chat("solar-mini", 32768, 4096),
+        _upstage_chat("solar-pro", 32768, 4096),
+        _upstage_chat("solar-pro2", 65536, 16384),
         ModelInfo(
             "solar-1-mini-translate-enko",
             provider="upstage",
@@ -62,7 +68,10 @@ MODELS: dict[str, ModelInfo] = {
             max_output_tokens=4096,
             summarization=True,
             multi_turn=False,
-            note="Deprecated by Upstage (end of service 2024-05-10); one user message of 250+ characters.",
+            note=(
+                "Deprecated by Upstage (end of service 2024-05-10); "
+                "one user message of 250+ characters."
+            ),
         ),
         ModelInfo(
             "solar-embedding-1-large-query",

@@ -41,7 +41,7 @@ class RetryPolicy:
         told = _server_delay(headers) if headers is not None else None
         if told is not None and 0 <= told <= self.max_retry_after:
             return told
-        base = min(self.initial_delay * (2**retry_index), self.max_delay)
+        base = min(self.initial_delay * 2.0**retry_index, self.max_delay)
         return base * (1 - self.jitter * random.random())
 
 

@@ -129,7 +129,9 @@ def chunk(
 
 
 def error_response(status: int, message: str = "boom", **headers: str) -> httpx.Response:
-    body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    }
     return httpx.Response(status, json=body, headers=headers)
 
 

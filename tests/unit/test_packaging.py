@@ -23,7 +23,9 @@ def test_import_does_not_pull_the_other_framework(module: str, forbidden: tuple[
         f"bad = [m for m in sys.modules if m.split('.')[0] in {forbidden!r}]\n"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

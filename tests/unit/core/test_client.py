@@ -33,7 +33,9 @@ def amake(server: Scripted, **kw: object) -> AsyncSolarClient:
 
 def test_chat_sends_exactly_the_given_fields_to_the_upstage_endpoint() -> None:
     server = Scripted(httpx.Response(200, json=chat_json("Hello!")))
-    reply = make(server).chat(model="solar-1-mini-chat", messages=USER, temperature=0.2, max_tokens=9)
+    reply = make(server).chat(
+        model="solar-1-mini-chat", messages=USER, temperature=0.2, max_tokens=9
+    )
     request = server.requests[0]
     assert str(request.url) == "https://api.upstage.ai/v1/solar/chat/completions"
     assert request.method == "POST"
@@ -59,7 +61,9 @@ def test_seed_001_summarization_request_is_sent_byte_for_byte_equal_json() -> No
 
 def test_seed_002_function_calling_round_trip() -> None:
     raw = fixture_json("seed002_function_calling_request.json")
-    server = Scripted(httpx.Response(200, json=fixture_json("seed002_function_calling_response.json")))
+    server = Scripted(
+        httpx.Response(200, json=fixture_json("seed002_function_calling_response.json"))
+    )
     reply = make(server).chat(**raw)
     assert server.body == raw
     assert len(reply.choices[0].message.tool_calls or []) == 3
@@ -85,7 +89,12 @@ def test_seed_004_julep_chat_and_completion_bodies() -> None:
 
 def test_stream_yields_typed_chunks_and_asks_for_usage() -> None:
     server = Scripted(
-        sse_response(chunk("He", role="assistant"), chunk("llo", finish_reason="stop"), chunk(usage=(3, 2), choices=False), split=7)
+        sse_response(
+            chunk("He", role="assistant"),
+            chunk("llo", finish_reason="stop"),
+            chunk(usage=(3, 2), choices=False),
+            split=7,
+        )
     )
     with make(server).chat_stream(model="m", messages=USER) as stream:
         chunks = list(stream)
@@ -106,7 +115,11 @@ def test_stream_usage_can_be_turned_off_and_julep_does_not_get_it() -> None:
 
 def test_stream_error_object_mid_stream_is_a_typed_error() -> None:
     server = Scripted(
-        sse_response(chunk("partial"), {"error": {"message": "model overloaded", "type": "server_error", "code": 503}}, done=False)
+        sse_response(
+            chunk("partial"),
+            {"error": {"message": "model overloaded", "type": "server_error", "code": 503}},
+            done=False,
+        )
     )
     got = []
     with pytest.raises(APIStreamError) as info:
@@ -119,7 +132,9 @@ def test_stream_error_object_mid_stream_is_a_typed_error() -> None:
 
 def test_stream_error_event_type_is_a_typed_error() -> None:
     body = b'event: error\ndata: {"error": {"message": "bad things"}}\n\n'
-    server = Scripted(httpx.Response(200, stream=Chunks([body]), headers={"content-type": "text/event-stream"}))
+    server = Scripted(
+        httpx.Response(200, stream=Chunks([body]), headers={"content-type": "text/event-stream"})
+    )
     with pytest.raises(APIStreamError, match="bad things"):
         list(make(server).chat_stream(model="m", messages=USER))
 
@@ -137,7 +152,9 @@ def test_stream_that_just_stops_is_reported_incomplete() -> None:
 
 
 def test_connection_cut_mid_stream_is_not_retried() -> None:
-    server = Scripted(sse_response(chunk("a"), done=False, error=httpx.RemoteProtocolError("peer closed")))
+    server = Scripted(
+        sse_response(chunk("a"), done=False, error=httpx.RemoteProtocolError("peer closed"))
+    )
     with pytest.raises(StreamInterruptedError, match="after 1 events"):
         list(make(server).chat_stream(model="m", messages=USER))
     assert server.count == 1
@@ -162,26 +179,54 @@ def test_unreadable_success_bodies_are_typed_errors(body: bytes) -> None:
 
 def test_completions_stream() -> None:
     events = [
-        {"id": "c", "object": "text_completion", "choices": [{"index": 0, "text": "Hel", "finish_reason": None}]},
-        {"id": "c", "object": "text_completion", "choices": [{"index": 0, "text": "lo", "finish_reason": "stop"}]},
+        {
+            "id": "c",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": "Hel", "finish_reason": None}],
+        },
+        {
+            "id": "c",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": "lo", "finish_reason": "stop"}],
+        },
     ]
     server = Scripted(sse_response(*events))
-    chunks = list(make(server).complete_stream(model="m", prompt="Say hello", max_tokens=5, best_of=2))
+    chunks = list(
+        make(server).complete_stream(model="m", prompt="Say hello", max_tokens=5, best_of=2)
+    )
     assert "".join(c.choices[0].text for c in chunks) == "Hello"
-    assert server.body == {"model": "m", "prompt": "Say hello", "max_tokens": 5, "best_of": 2, "stream": True, "stream_options": {"include_usage": True}}
+    assert server.body == {
+        "model": "m",
+        "prompt": "Say hello",
+        "max_tokens": 5,
+        "best_of": 2,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
     assert str(server.requests[0].url).endswith("/completions")
 
 
 def test_embeddings_and_model_listing() -> None:
     server = Scripted(
-        httpx.Response(200, json={"object": "list", "data": [{"index": 0, "embedding": [0.5, 0.25]}], "model": "e"}),
-        httpx.Response(200, json={"object": "list", "data": [{"id": "solar-1-mini-chat", "object": "model", "owned_by": "upstage"}]}),
+        httpx.Response(
+            200,
+            json={"object": "list", "data": [{"index": 0, "embedding": [0.5, 0.25]}], "model": "e"},
+        ),
+        httpx.Response(
+            200,
+            json={
+                "object": "list",
+                "data": [{"id": "solar-1-mini-chat", "object": "model", "owned_by": "upstage"}],
+            },
+        ),
     )
     client = make(server)
     emb = client.embed(model="solar-embedding-1-large-query", input=["a"])
     models = client.list_models()
     assert server.bodies[0] == {"model": "solar-embedding-1-large-query", "input": ["a"]}
-    assert server.requests[1].method == "GET" and str(server.requests[1].url).endswith("/v1/solar/models")
+    assert server.requests[1].method == "GET" and str(server.requests[1].url).endswith(
+        "/v1/solar/models"
+    )
     assert emb.data[0].embedding == [0.5, 0.25]
     assert [m.id for m in models.data] == ["solar-1-mini-chat"]
 
@@ -237,7 +282,10 @@ def test_sync_pool_is_shared_across_threads() -> None:
 
 
 async def test_async_chat_and_stream() -> None:
-    server = Scripted(httpx.Response(200, json=chat_json("Hi")), sse_response(chunk("a"), chunk("b", finish_reason="stop")))
+    server = Scripted(
+        httpx.Response(200, json=chat_json("Hi")),
+        sse_response(chunk("a"), chunk("b", finish_reason="stop")),
+    )
     client = amake(server)
     reply = await client.chat(model="m", messages=USER)
     stream = await client.chat_stream(model="m", messages=USER)
@@ -278,6 +326,11 @@ async def test_async_client_closes_its_pool() -> None:
 def test_request_body_is_compact_utf8_json() -> None:
     server = Scripted()
     make(server).chat(model="m", messages=[{"role": "user", "content": "안녕"}])
-    assert server.requests[0].content == json.dumps(
-        {"model": "m", "messages": [{"role": "user", "content": "안녕"}]}, ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    assert (
+        server.requests[0].content
+        == json.dumps(
+            {"model": "m", "messages": [{"role": "user", "content": "안녕"}]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -56,11 +56,24 @@ def test_non_retryable_status_maps_to_its_class_after_one_request(status: int, c
     err = info.value
     assert err.status_code == status and err.message == "nope"
     assert err.type == "invalid_request_error" and err.request_id == "req-42"
-    assert str(err) == f"Error code: {status} - nope (type=invalid_request_error, request_id=req-42)"
+    assert (
+        str(err) == f"Error code: {status} - nope (type=invalid_request_error, request_id=req-42)"
+    )
     assert server.count == 1 and delays == []
 
 
-@pytest.mark.parametrize(("status", "cls"), [(429, RateLimitError), (500, InternalServerError), (502, InternalServerError), (503, InternalServerError), (504, InternalServerError), (408, APIStatusError), (409, APIStatusError)])
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (503, InternalServerError),
+        (504, InternalServerError),
+        (408, APIStatusError),
+        (409, APIStatusError),
+    ],
+)
 def test_retryable_status_is_tried_one_plus_max_retries_times(status: int, cls: type) -> None:
     server = Scripted(error_response(status, "busy"))
     client, delays = make(server, max_retries=3)
@@ -70,7 +83,9 @@ def test_retryable_status_is_tried_one_plus_max_retries_times(status: int, cls: 
 
 
 def test_retry_then_success() -> None:
-    server = Scripted(error_response(503), error_response(429), httpx.Response(200, json=chat_json("ok")))
+    server = Scripted(
+        error_response(503), error_response(429), httpx.Response(200, json=chat_json("ok"))
+    )
     client, delays = make(server)
     assert client.chat(model="m", messages=USER).choices[0].message.content == "ok"
     assert server.count == 3 and len(delays) == 2
@@ -126,7 +141,9 @@ def test_connection_errors_and_timeouts_are_retried_then_typed() -> None:
 def test_stream_is_retried_before_its_first_byte_only() -> None:
     server = Scripted(error_response(503), lambda _: sse_response(chunk("a", finish_reason="stop")))
     client, delays = make(server)
-    assert [c.choices[0].delta.content for c in client.chat_stream(model="m", messages=USER)] == ["a"]
+    assert [c.choices[0].delta.content for c in client.chat_stream(model="m", messages=USER)] == [
+        "a"
+    ]
     assert server.count == 2 and len(delays) == 1
 
 
@@ -136,7 +153,9 @@ def test_context_length_errors_are_recognised() -> None:
     client, _ = make(server)
     with pytest.raises(ContextLengthExceededError) as info:
         client.chat(model="solar-1-mini-summarization", messages=USER)
-    assert info.value.message.startswith("summarization could not be completed due to a token limit")
+    assert info.value.message.startswith(
+        "summarization could not be completed due to a token limit"
+    )
     assert info.value.is_context_length_error
     assert isinstance(info.value, BadRequestError)
 
@@ -147,7 +166,10 @@ def test_seed_001_content_length_error_is_a_plain_bad_request() -> None:
     with pytest.raises(BadRequestError) as info:
         client.chat(model="solar-1-mini-summarization", messages=USER)
     assert type(info.value) is BadRequestError
-    assert info.value.message == "content must be at least 250 characters. content length provided: 227"
+    assert (
+        info.value.message
+        == "content must be at least 250 characters. content length provided: 227"
+    )
     assert not info.value.is_context_length_error
 
 
@@ -157,7 +179,10 @@ def test_html_gateway_page_becomes_a_readable_message() -> None:
     client, _ = make(server, max_retries=0)
     with pytest.raises(InternalServerError) as info:
         client.chat(model="m", messages=USER)
-    assert info.value.message == "<html> <head><title>502 Bad Gateway</title></head> <body>nginx</body> </html>"
+    assert (
+        info.value.message
+        == "<html> <head><title>502 Bad Gateway</title></head> <body>nginx</body> </html>"
+    )
 
 
 def test_redirect_is_not_followed_and_key_not_forwarded() -> None:

@@ -18,7 +18,9 @@ USER = [{"role": "user", "content": "Hi"}]
         ("julep", "https://api-alpha.julep.ai/v1", "JULEP_API_KEY"),
     ],
 )
-def test_presets_read_their_key_and_base_url(monkeypatch: pytest.MonkeyPatch, provider: str, url: str, env: str) -> None:
+def test_presets_read_their_key_and_base_url(
+    monkeypatch: pytest.MonkeyPatch, provider: str, url: str, env: str
+) -> None:
     monkeypatch.setenv(env, "from-env")
     endpoint = resolve_endpoint(provider=provider)
     assert endpoint.base_url == url
@@ -27,7 +29,10 @@ def test_presets_read_their_key_and_base_url(monkeypatch: pytest.MonkeyPatch, pr
     assert base_env is not None
     monkeypatch.setenv(base_env, "http://127.0.0.1:9999/v1")
     assert resolve_endpoint(provider=provider).base_url == "http://127.0.0.1:9999/v1"
-    assert resolve_endpoint(provider=provider, base_url="http://localhost:1/v1").base_url == "http://localhost:1/v1"
+    assert (
+        resolve_endpoint(provider=provider, base_url="http://localhost:1/v1").base_url
+        == "http://localhost:1/v1"
+    )
 
 
 def test_argument_key_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,8 +42,12 @@ def test_argument_key_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_provider_is_inferred_from_the_base_url() -> None:
     assert resolve_endpoint().provider.name == "upstage"
-    assert resolve_endpoint(base_url="https://integrate.api.nvidia.com/v1").provider.name == "nvidia"
-    assert resolve_endpoint(base_url="http://127.0.0.1:8080/v1").provider.name == "openai_compatible"
+    assert (
+        resolve_endpoint(base_url="https://integrate.api.nvidia.com/v1").provider.name == "nvidia"
+    )
+    assert (
+        resolve_endpoint(base_url="http://127.0.0.1:8080/v1").provider.name == "openai_compatible"
+    )
 
 
 def test_missing_key_is_raised_at_the_first_request_naming_the_variable() -> None:
@@ -68,8 +77,15 @@ def test_timeouts_default_and_configurable() -> None:
 
 def test_timeout_reaches_the_request() -> None:
     server = Scripted()
-    SolarClient(api_key=SECRET, timeout=12.5, http_client=server.sync_client()).chat(model="m", messages=USER)
-    assert server.requests[0].extensions["timeout"] == {"connect": 5.0, "read": 12.5, "write": 12.5, "pool": 12.5}
+    SolarClient(api_key=SECRET, timeout=12.5, http_client=server.sync_client()).chat(
+        model="m", messages=USER
+    )
+    assert server.requests[0].extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 12.5,
+        "write": 12.5,
+        "pool": 12.5,
+    }
 
 
 @pytest.mark.parametrize(
@@ -84,7 +100,12 @@ def test_timeout_reaches_the_request() -> None:
 )
 def test_registry(name: str, provider: str, context: int, tools: bool, multi_turn: bool) -> None:
     info = get_model_info(name)
-    assert (info.provider, info.context_window, info.tool_calling, info.multi_turn) == (provider, context, tools, multi_turn)
+    assert (info.provider, info.context_window, info.tool_calling, info.multi_turn) == (
+        provider,
+        context,
+        tools,
+        multi_turn,
+    )
     assert info.known
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from solar_api.sse import SSEDecoder, ServerSentEvent, iter_sse
+from solar_api.sse import ServerSentEvent, SSEDecoder, iter_sse
 
 
 def decode(*reads: bytes) -> list[ServerSentEvent]:
@@ -24,9 +24,14 @@ def test_comments_and_keepalives_are_ignored() -> None:
 
 @pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"])
 def test_line_endings(eol: bytes) -> None:
-    body = b"event: delta" + eol + b"id: 7" + eol + b"data: one" + eol + eol + b"data: two" + eol + eol
+    body = (
+        b"event: delta" + eol + b"id: 7" + eol + b"data: one" + eol + eol + b"data: two" + eol + eol
+    )
     events = decode(body)
-    assert events == [ServerSentEvent(data="one", event="delta", id="7"), ServerSentEvent(data="two", id="7")]
+    assert events == [
+        ServerSentEvent(data="one", event="delta", id="7"),
+        ServerSentEvent(data="two", id="7"),
+    ]
 
 
 def test_crlf_split_between_reads_is_one_line_end() -> None:
@@ -37,7 +42,7 @@ def test_crlf_split_between_reads_is_one_line_end() -> None:
 
 def test_every_split_point_gives_the_same_events() -> None:
     body = (
-        b": hi\r\ndata: {\"a\": 1}\r\n\r\nevent: error\ndata: x\ndata: y\n\n"
+        b': hi\r\ndata: {"a": 1}\r\n\r\nevent: error\ndata: x\ndata: y\n\n'
         b"retry: 100\ndata: \xed\x95\x9c\xea\xb8\x80\n\ndata: [DONE]\n\n"
     )
     expected = decode(body)

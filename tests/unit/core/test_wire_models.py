@@ -42,7 +42,10 @@ def test_three_parallel_tool_calls_seed_002() -> None:
         "948f5e4c-09fc-402f-b703-e4ace12b7d48",
         "d25d38e0-6a7d-428e-8953-0cd2f5b81969",
     ]
-    assert message.tool_calls[0].function.arguments == '{"location":"San Francisco","unit":"fahrenheit"}'
+    assert (
+        message.tool_calls[0].function.arguments
+        == '{"location":"San Francisco","unit":"fahrenheit"}'
+    )
     assert parsed.choices[0].finish_reason == "tool_calls"
 
 
@@ -87,14 +90,30 @@ def test_extra_fields_are_kept() -> None:
     }
     parsed = ChatCompletion.model_validate(raw)
     assert parsed.model_extra == {"timings": {"predicted_ms": 1.5}}
-    assert parsed.choices[0].message.model_extra == {"reasoning_content": "thought", "function_call": None}
+    assert parsed.choices[0].message.model_extra == {
+        "reasoning_content": "thought",
+        "function_call": None,
+    }
     assert parsed.choices[0].model_extra == {"stop_reason": 7}
 
 
 def test_object_arguments_are_encoded_as_a_string() -> None:
-    raw = {"choices": [{"message": {"role": "assistant", "tool_calls": [
-        {"id": "1", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}
-    ]}}]}
+    raw = {
+        "choices": [
+            {
+                "message": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": {"a": 1}},
+                        }
+                    ],
+                }
+            }
+        ]
+    }
     call = ChatCompletion.model_validate(raw).choices[0].message.tool_calls[0]
     assert call.function.arguments == '{"a": 1}'
 
@@ -107,7 +126,9 @@ def test_stream_chunk_with_usage_and_no_choices() -> None:
 
 
 def test_embedding_response_keeps_per_token_vectors() -> None:
-    parsed = EmbeddingResponse.model_validate({"data": [{"index": 0, "embedding": [[0.1, 0.2], [0.3, 0.4]]}]})
+    parsed = EmbeddingResponse.model_validate(
+        {"data": [{"index": 0, "embedding": [[0.1, 0.2], [0.3, 0.4]]}]}
+    )
     assert parsed.data[0].embedding == [[0.1, 0.2], [0.3, 0.4]]
 
 
@@ -126,7 +147,9 @@ def test_embedding_response_keeps_per_token_vectors() -> None:
 )
 def test_out_of_range_request_fields_are_rejected(field: str, value: object) -> None:
     with pytest.raises(ValidationError) as info:
-        ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "x"}], **{field: value})
+        ChatCompletionRequest(
+            model="m", messages=[{"role": "user", "content": "x"}], **{field: value}
+        )
     assert field in str(info.value)
 
 

@@ -20,7 +20,12 @@ WEATHER_CALLS = fixture_json("seed002_function_calling_response.json")
 
 
 def llm(server: Scripted, **kw: Any) -> Solar:
-    return Solar(api_key=SECRET, http_client=server.sync_client(), http_async_client=server.async_client(), **kw)
+    return Solar(
+        api_key=SECRET,
+        http_client=server.sync_client(),
+        http_async_client=server.async_client(),
+        **kw,
+    )
 
 
 def get_current_weather(location: str, unit: str) -> str:
@@ -32,26 +37,51 @@ weather_tool = FunctionTool.from_defaults(fn=get_current_weather)
 
 
 def stream_reply() -> httpx.Response:
-    return sse_response(chunk("", role="assistant"), chunk("Hel"), chunk("lo", finish_reason="stop"), chunk(usage=(4, 2), choices=False), split=9)
+    return sse_response(
+        chunk("", role="assistant"),
+        chunk("Hel"),
+        chunk("lo", finish_reason="stop"),
+        chunk(usage=(4, 2), choices=False),
+        split=9,
+    )
 
 
 def test_metadata_from_the_registry() -> None:
     meta = Solar(api_key=SECRET).metadata
-    assert (meta.context_window, meta.num_output, meta.is_chat_model, meta.is_function_calling_model, meta.model_name) == (32768, 256, True, True, "solar-1-mini-chat")
-    nim = Solar(provider="nvidia", model="upstage/solar-10.7b-instruct", api_key=SECRET, max_tokens=300).metadata
+    assert (
+        meta.context_window,
+        meta.num_output,
+        meta.is_chat_model,
+        meta.is_function_calling_model,
+        meta.model_name,
+    ) == (32768, 256, True, True, "solar-1-mini-chat")
+    nim = Solar(
+        provider="nvidia", model="upstage/solar-10.7b-instruct", api_key=SECRET, max_tokens=300
+    ).metadata
     assert (nim.context_window, nim.num_output, nim.is_function_calling_model) == (4096, 300, False)
-    custom = Solar(base_url="http://127.0.0.1:1/v1", model="tiny", context_window=2048, is_function_calling_model=False).metadata
+    custom = Solar(
+        base_url="http://127.0.0.1:1/v1",
+        model="tiny",
+        context_window=2048,
+        is_function_calling_model=False,
+    ).metadata
     assert (custom.context_window, custom.is_function_calling_model) == (2048, False)
 
 
 def test_chat_sends_exact_json_and_reports_usage() -> None:
     server = Scripted()
     response = llm(server, temperature=0.2, max_tokens=64, additional_kwargs={"user": "u"}).chat(
-        [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hi", additional_kwargs={"name": "kim"})]
+        [
+            ChatMessage(role="system", content="Be brief."),
+            ChatMessage(role="user", content="Hi", additional_kwargs={"name": "kim"}),
+        ]
     )
     assert server.body == {
         "model": "solar-1-mini-chat",
-        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi", "name": "kim"}],
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi", "name": "kim"},
+        ],
         "temperature": 0.2,
         "max_tokens": 64,
         "user": "u",
@@ -70,7 +100,9 @@ async def test_achat_astream_chat_acomplete_astream_complete() -> None:
     )
     model = llm(server)
     assert (await model.achat([ChatMessage(role="user", content="x")])).message.content == "a1"
-    deltas = [r.delta async for r in await model.astream_chat([ChatMessage(role="user", content="x")])]
+    deltas = [
+        r.delta async for r in await model.astream_chat([ChatMessage(role="user", content="x")])
+    ]
     assert "".join(d or "" for d in deltas) == "Hello"
     assert (await model.acomplete("x")).text == "a3"
     texts = [r.text async for r in await model.astream_complete("x")]
@@ -84,7 +116,9 @@ def test_stream_chat_accumulates_and_reports_usage() -> None:
     assert responses[-1].message.content == "Hello"
     assert responses[-1].additional_kwargs["total_tokens"] == 6
     assert responses[-1].additional_kwargs["finish_reason"] == "stop"
-    assert server.body["stream"] is True and server.body["stream_options"] == {"include_usage": True}
+    assert server.body["stream"] is True and server.body["stream_options"] == {
+        "include_usage": True
+    }
 
 
 def test_complete_and_stream_complete_use_chat_for_chat_models() -> None:
@@ -99,15 +133,29 @@ def test_completions_endpoint_for_completion_only_use() -> None:
     response_body = fixture_json("seed004_completion_response.json")
     prompt = (fixture_json("seed004_completion_request.json"))["prompt"]
     server = Scripted(httpx.Response(200, json=response_body))
-    model = Solar(provider="julep", model="julep-ai/samantha-1-turbo", api_key=SECRET, http_client=server.sync_client(), is_chat_model=False, temperature=0.6, max_tokens=140)
+    model = Solar(
+        provider="julep",
+        model="julep-ai/samantha-1-turbo",
+        api_key=SECRET,
+        http_client=server.sync_client(),
+        is_chat_model=False,
+        temperature=0.6,
+        max_tokens=140,
+    )
     out = model.complete(prompt, best_of=2)
     assert server.body == fixture_json("seed004_completion_request.json")
     assert str(server.requests[0].url) == "https://api-alpha.julep.ai/v1/completions"
-    assert out.text.startswith("<|im_start|> Quantum") and out.additional_kwargs["completion_tokens"] == 105
+    assert (
+        out.text.startswith("<|im_start|> Quantum")
+        and out.additional_kwargs["completion_tokens"] == 105
+    )
 
 
 def test_stream_complete_on_completions_endpoint() -> None:
-    events = [{"choices": [{"index": 0, "text": "Hel"}]}, {"choices": [{"index": 0, "text": "lo", "finish_reason": "stop"}]}]
+    events = [
+        {"choices": [{"index": 0, "text": "Hel"}]},
+        {"choices": [{"index": 0, "text": "lo", "finish_reason": "stop"}]},
+    ]
     server = Scripted(sse_response(*events))
     out = list(llm(server).stream_complete("x", use_chat_completions=False))
     assert [r.delta for r in out] == ["Hel", "lo"] and out[-1].text == "Hello"
@@ -116,7 +164,11 @@ def test_stream_complete_on_completions_endpoint() -> None:
 
 def test_parallel_tool_calls_seed_002_all_kept_when_allowed() -> None:
     server = Scripted(httpx.Response(200, json=WEATHER_CALLS))
-    response = llm(server).chat_with_tools([weather_tool], user_msg="Weather in San Francisco, Seoul, and Paris?", allow_parallel_tool_calls=True)
+    response = llm(server).chat_with_tools(
+        [weather_tool],
+        user_msg="Weather in San Francisco, Seoul, and Paris?",
+        allow_parallel_tool_calls=True,
+    )
     calls = llm(server).get_tool_calls_from_response(response)
     assert [(c.tool_id, c.tool_kwargs["location"]) for c in calls] == [
         ("e7e01748-b53b-4f98-90a7-f330f5cba2af", "San Francisco"),
@@ -137,7 +189,10 @@ def test_single_tool_call_kept_when_parallel_not_allowed() -> None:
     ("kwargs", "sent"),
     [
         ({"tool_required": True}, "required"),
-        ({"tool_choice": "get_current_weather"}, {"type": "function", "function": {"name": "get_current_weather"}}),
+        (
+            {"tool_choice": "get_current_weather"},
+            {"type": "function", "function": {"name": "get_current_weather"}},
+        ),
         ({"tool_choice": "none"}, "none"),
         ({"tool_choice": "auto"}, "auto"),
     ],
@@ -172,7 +227,9 @@ def test_get_tool_calls_is_tolerant_of_partial_and_bad_json() -> None:
     calls = Solar(api_key=SECRET).get_tool_calls_from_response(response)
     assert [c.tool_kwargs for c in calls] == [{"location": "Seo"}, {}, {"a": 1}]
     empty = ChatResponse(message=ChatMessage(role="assistant", content="no tools"))
-    assert Solar(api_key=SECRET).get_tool_calls_from_response(empty, error_on_no_tool_call=False) == []
+    assert (
+        Solar(api_key=SECRET).get_tool_calls_from_response(empty, error_on_no_tool_call=False) == []
+    )
     with pytest.raises(ValueError, match="tool call"):
         Solar(api_key=SECRET).get_tool_calls_from_response(empty)
 
@@ -180,8 +237,25 @@ def test_get_tool_calls_is_tolerant_of_partial_and_bad_json() -> None:
 def test_streamed_tool_calls_assemble() -> None:
     server = Scripted(
         sse_response(
-            chunk(None, role="assistant", tool_calls=[{"index": 0, "id": "c1", "type": "function", "function": {"name": "get_current_weather", "arguments": '{"location": "Se'}}]),
-            chunk(None, tool_calls=[{"index": 0, "function": {"arguments": 'oul", "unit": "celsius"}'}}]),
+            chunk(
+                None,
+                role="assistant",
+                tool_calls=[
+                    {
+                        "index": 0,
+                        "id": "c1",
+                        "type": "function",
+                        "function": {
+                            "name": "get_current_weather",
+                            "arguments": '{"location": "Se',
+                        },
+                    }
+                ],
+            ),
+            chunk(
+                None,
+                tool_calls=[{"index": 0, "function": {"arguments": 'oul", "unit": "celsius"}'}}],
+            ),
             chunk(None, finish_reason="tool_calls"),
         )
     )
@@ -190,12 +264,27 @@ def test_streamed_tool_calls_assemble() -> None:
     partial = model.get_tool_calls_from_response(responses[0])
     assert partial[0].tool_kwargs == {"location": "Se"}
     final = model.get_tool_calls_from_response(responses[-1])
-    assert final == [ToolSelection(tool_id="c1", tool_name="get_current_weather", tool_kwargs={"location": "Seoul", "unit": "celsius"})]
+    assert final == [
+        ToolSelection(
+            tool_id="c1",
+            tool_name="get_current_weather",
+            tool_kwargs={"location": "Seoul", "unit": "celsius"},
+        )
+    ]
 
 
 def test_predict_and_call_round_trip() -> None:
-    call = {"id": "c9", "type": "function", "function": {"name": "get_current_weather", "arguments": '{"location": "Paris", "unit": "celsius"}'}}
-    server = Scripted(httpx.Response(200, json=chat_json(None, tool_calls=[call], finish_reason="tool_calls")))
+    call = {
+        "id": "c9",
+        "type": "function",
+        "function": {
+            "name": "get_current_weather",
+            "arguments": '{"location": "Paris", "unit": "celsius"}',
+        },
+    }
+    server = Scripted(
+        httpx.Response(200, json=chat_json(None, tool_calls=[call], finish_reason="tool_calls"))
+    )
     out = llm(server).predict_and_call([weather_tool], user_msg="Weather in Paris?")
     assert out.response == "22 celsius in Paris"
 
@@ -204,12 +293,38 @@ def test_tool_result_and_assistant_tool_calls_are_mapped_back() -> None:
     server = Scripted()
     history = [
         ChatMessage(role="user", content="Weather?"),
-        ChatMessage(role="assistant", blocks=[TextBlock(text=""), ToolCallBlock(tool_call_id="c1", tool_name="get_current_weather", tool_kwargs={"location": "Seoul", "unit": "celsius"})]),
-        ChatMessage(role=MessageRole.TOOL, content="22", additional_kwargs={"tool_call_id": "c1", "name": "get_current_weather"}),
+        ChatMessage(
+            role="assistant",
+            blocks=[
+                TextBlock(text=""),
+                ToolCallBlock(
+                    tool_call_id="c1",
+                    tool_name="get_current_weather",
+                    tool_kwargs={"location": "Seoul", "unit": "celsius"},
+                ),
+            ],
+        ),
+        ChatMessage(
+            role=MessageRole.TOOL,
+            content="22",
+            additional_kwargs={"tool_call_id": "c1", "name": "get_current_weather"},
+        ),
     ]
     llm(server).chat(history)
     assert server.body["messages"][1:] == [
-        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_current_weather", "arguments": '{"location": "Seoul", "unit": "celsius"}'}}]},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {
+                        "name": "get_current_weather",
+                        "arguments": '{"location": "Seoul", "unit": "celsius"}',
+                    },
+                }
+            ],
+        },
         {"role": "tool", "content": "22", "tool_call_id": "c1", "name": "get_current_weather"},
     ]
 
@@ -217,14 +332,37 @@ def test_tool_result_and_assistant_tool_calls_are_mapped_back() -> None:
 def test_julep_continuation_and_names() -> None:
     server = Scripted()
     expected = fixture_json("seed004_chat_request.json")
-    model = Solar(provider="julep", model="julep-ai/samantha-1-turbo", api_key=SECRET, http_client=server.sync_client(), max_tokens=120, stop=["<", "<|"], temperature=0.8, frequency_penalty=0.75)
+    model = Solar(
+        provider="julep",
+        model="julep-ai/samantha-1-turbo",
+        api_key=SECRET,
+        http_client=server.sync_client(),
+        max_tokens=120,
+        stop=["<", "<|"],
+        temperature=0.8,
+        frequency_penalty=0.75,
+    )
     model.chat(
         [
-            ChatMessage(role="system", content="Samantha is talking to Homer", additional_kwargs={"name": "situation"}),
-            ChatMessage(role="user", content="Hi, how's it going?", additional_kwargs={"name": "Homer"}),
-            ChatMessage(role="assistant", content="Hello, I am doing well, how are you?", additional_kwargs={"name": "Samantha"}),
+            ChatMessage(
+                role="system",
+                content="Samantha is talking to Homer",
+                additional_kwargs={"name": "situation"},
+            ),
+            ChatMessage(
+                role="user", content="Hi, how's it going?", additional_kwargs={"name": "Homer"}
+            ),
+            ChatMessage(
+                role="assistant",
+                content="Hello, I am doing well, how are you?",
+                additional_kwargs={"name": "Samantha"},
+            ),
             ChatMessage(role="user", content="I am good too", additional_kwargs={"name": "Homer"}),
-            ChatMessage(role="assistant", content="", additional_kwargs={"name": "Samantha", "continue": True}),
+            ChatMessage(
+                role="assistant",
+                content="",
+                additional_kwargs={"name": "Samantha", "continue": True},
+            ),
         ]
     )
     assert server.body == expected
@@ -238,7 +376,11 @@ class Weather(BaseModel):
 def test_structured_predict() -> None:
     from llama_index.core.prompts import PromptTemplate
 
-    call = {"id": "s1", "type": "function", "function": {"name": "Weather", "arguments": '{"location": "Seoul", "unit": "celsius"}'}}
+    call = {
+        "id": "s1",
+        "type": "function",
+        "function": {"name": "Weather", "arguments": '{"location": "Seoul", "unit": "celsius"}'},
+    }
     server = Scripted(httpx.Response(200, json=chat_json(None, tool_calls=[call])))
     out = llm(server).structured_predict(Weather, PromptTemplate("Weather of {city}"), city="Seoul")
     assert out == Weather(location="Seoul", unit="celsius")
@@ -249,17 +391,35 @@ def test_structured_predict() -> None:
 async def test_function_agent_step_with_a_function_tool() -> None:
     from llama_index.core.agent.workflow import FunctionAgent
 
-    call = {"id": "a1", "type": "function", "function": {"name": "get_current_weather", "arguments": '{"location": "Seoul", "unit": "celsius"}'}}
+    call = {
+        "id": "a1",
+        "type": "function",
+        "function": {
+            "name": "get_current_weather",
+            "arguments": '{"location": "Seoul", "unit": "celsius"}',
+        },
+    }
     server = Scripted(
-        lambda _: sse_response(chunk(None, role="assistant", tool_calls=[{"index": 0, **call}]), chunk(None, finish_reason="tool_calls")),
-        lambda _: sse_response(chunk("It is 22 celsius in Seoul."), chunk(None, finish_reason="stop")),
+        lambda _: sse_response(
+            chunk(None, role="assistant", tool_calls=[{"index": 0, **call}]),
+            chunk(None, finish_reason="tool_calls"),
+        ),
+        lambda _: sse_response(
+            chunk("It is 22 celsius in Seoul."), chunk(None, finish_reason="stop")
+        ),
     )
     agent = FunctionAgent(tools=[weather_tool], llm=llm(server))
     result = await agent.run("Weather in Seoul?")
     assert str(result) == "It is 22 celsius in Seoul."
     second = server.bodies[1]["messages"]
-    assert second[-1] == {"role": "tool", "content": "22 celsius in Seoul", "tool_call_id": "a1"} or (
-        second[-1]["role"] == "tool" and second[-1]["tool_call_id"] == "a1" and second[-1]["content"] == "22 celsius in Seoul"
+    assert second[-1] == {
+        "role": "tool",
+        "content": "22 celsius in Seoul",
+        "tool_call_id": "a1",
+    } or (
+        second[-1]["role"] == "tool"
+        and second[-1]["tool_call_id"] == "a1"
+        and second[-1]["content"] == "22 celsius in Seoul"
     )
 
 
@@ -275,12 +435,24 @@ def test_errors_are_typed_and_retried_by_the_core_only() -> None:
 def test_api_base_alias_and_key_never_in_repr_or_to_dict(monkeypatch: pytest.MonkeyPatch) -> None:
     model = Solar(api_key=SECRET, api_base="http://127.0.0.1:5/v1")
     assert model.base_url == "http://127.0.0.1:5/v1"
-    assert SECRET not in repr(model) and SECRET not in str(model.to_dict()) and SECRET not in model.to_json()
+    assert (
+        SECRET not in repr(model)
+        and SECRET not in str(model.to_dict())
+        and SECRET not in model.to_json()
+    )
     monkeypatch.setenv("UPSTAGE_API_KEY", SECRET)
     assert Solar().api_key.get_secret_value() == SECRET  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [({"temperature": 9}, "temperature"), ({"max_tokens": 0}, "max_tokens"), ({"provider": "x"}, "provider"), ({"additional_kwargs": {"model": "y"}}, "additional_kwargs")])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"temperature": 9}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"provider": "x"}, "provider"),
+        ({"additional_kwargs": {"model": "y"}}, "additional_kwargs"),
+    ],
+)
 def test_bad_construction(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         Solar(api_key=SECRET, **kwargs)
@@ -299,7 +471,14 @@ def test_image_blocks_are_sent_as_image_url() -> None:
     from llama_index.core.base.llms.types import ImageBlock
 
     server = Scripted()
-    llm(server).chat([ChatMessage(role="user", blocks=[TextBlock(text="What is this?"), ImageBlock(url="https://x/cat.png")])])
+    llm(server).chat(
+        [
+            ChatMessage(
+                role="user",
+                blocks=[TextBlock(text="What is this?"), ImageBlock(url="https://x/cat.png")],
+            )
+        ]
+    )
     assert server.body["messages"][0]["content"] == [
         {"type": "text", "text": "What is this?"},
         {"type": "image_url", "image_url": {"url": "https://x/cat.png"}},

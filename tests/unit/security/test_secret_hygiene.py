@@ -23,7 +23,14 @@ USER = [{"role": "user", "content": "x"}]
 def all_forms(obj: object) -> list[str]:
     forms = [repr(obj), str(obj)]
     if isinstance(obj, ChatSolar):
-        forms += [dumps(obj), str(dumpd(obj)), str(obj.model_dump()), obj.model_dump_json(), str(obj._get_ls_params()), str(obj._identifying_params)]
+        forms += [
+            dumps(obj),
+            str(dumpd(obj)),
+            str(obj.model_dump()),
+            obj.model_dump_json(),
+            str(obj._get_ls_params()),
+            str(obj._identifying_params),
+        ]
     if isinstance(obj, Solar):
         forms += [str(obj.to_dict()), obj.to_json(), str(obj.model_dump()), obj.model_dump_json()]
     return forms
@@ -77,7 +84,9 @@ def test_connection_error_tracebacks_do_not_show_the_key() -> None:
 def test_real_pool_logs_at_debug_without_the_key(caplog: pytest.LogCaptureFixture) -> None:
     # The client's own httpx pool (not a mock client): httpcore's DEBUG trace included.
     caplog.set_level(logging.DEBUG)
-    client = SolarClient(api_key=SECRET, base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=0.5)
+    client = SolarClient(
+        api_key=SECRET, base_url="http://127.0.0.1:9/v1", max_retries=0, timeout=0.5
+    )
     with pytest.raises(APIConnectionError):
         client.chat(model="m", messages=USER)
     assert "127.0.0.1" in caplog.text and SECRET not in caplog.text
@@ -85,7 +94,9 @@ def test_real_pool_logs_at_debug_without_the_key(caplog: pytest.LogCaptureFixtur
 
 
 def test_key_is_sent_only_to_the_configured_host() -> None:
-    server = Scripted(httpx.Response(301, headers={"location": "https://elsewhere.example/v1/chat/completions"}))
+    server = Scripted(
+        httpx.Response(301, headers={"location": "https://elsewhere.example/v1/chat/completions"})
+    )
     with pytest.raises(SolarError):
         SolarClient(api_key=SECRET, http_client=server.sync_client()).chat(model="m", messages=USER)
     # A user-supplied client that follows redirects: httpx drops Authorization on a new origin,
@@ -94,7 +105,9 @@ def test_key_is_sent_only_to_the_configured_host() -> None:
         httpx.Response(307, headers={"location": "https://elsewhere.example/steal"}),
         httpx.Response(200, json={"choices": []}),
     )
-    follow = httpx.Client(transport=hops.transport, follow_redirects=True, base_url="https://other.example")
+    follow = httpx.Client(
+        transport=hops.transport, follow_redirects=True, base_url="https://other.example"
+    )
     client = SolarClient(api_key=SECRET, http_client=follow)
     with pytest.raises(SolarError, match="not followed"):
         client.chat(model="m", messages=USER)
