@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model
 from typing_extensions import Self
 
 from solar_api import AsyncSolarClient, SolarClient, get_model_info
-from solar_api.providers import resolve_endpoint
+from solar_api.factory import build_clients
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
@@ -95,7 +95,7 @@ class ChatSolar(BaseChatModel):
     """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given."""
     base_url: str | None = Field(default=None, alias="api_base")
     """Server URL; read from ``UPSTAGE_BASE_URL``/``NVIDIA_BASE_URL``/``JULEP_BASE_URL``."""
-    provider: Literal["upstage", "nvidia", "julep", "openai_compatible"] | None = None
+    provider: Literal["upstage", "nvidia", "julep", "local", "openai_compatible"] | None = None
     """Inferred from ``base_url`` when not given; ``upstage`` without either."""
     default_headers: dict[str, str] | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -127,21 +127,20 @@ class ChatSolar(BaseChatModel):
                 f"model_kwargs: {sorted(clash)} are parameters of ChatSolar; pass them "
                 "directly instead of through model_kwargs"
             )
-        endpoint = resolve_endpoint(
-            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+        clients = build_clients(
+            provider=self.provider,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
         )
-        self.api_key = endpoint.api_key
-        self.base_url = endpoint.base_url
-        common: dict[str, Any] = {
-            "api_key": endpoint.api_key,
-            "base_url": endpoint.base_url,
-            "provider": endpoint.provider.name,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-        self._client = SolarClient(**common, http_client=self.http_client)
-        self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
+        self.api_key = clients.endpoint.api_key
+        self.base_url = clients.endpoint.base_url
+        self._client = clients.sync
+        self._async_client = clients.async_
 
     # -- pickling: never carries the key -------------------------------------------------
     def __getstate__(self) -> dict[Any, Any]:

@@ -2,6 +2,7 @@
 
 from solar_api import __version__
 
+from .embeddings import SolarEmbedding
 from .llms import Solar
 
-__all__ = ["Solar", "__version__"]
+__all__ = ["Solar", "SolarEmbedding", "__version__"]

@@ -33,8 +33,8 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
 from solar_api import AsyncSolarClient, SolarClient, get_model_info
+from solar_api.factory import build_clients
 from solar_api.partial_json import parse_partial_json
-from solar_api.providers import resolve_endpoint
 from solar_api.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -87,7 +87,7 @@ class Solar(FunctionCallingLLM):
     max_retries: int = Field(default=2, ge=0)
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
     base_url: str | None = Field(default=None, alias="api_base")
-    provider: Literal["upstage", "nvidia", "julep", "openai_compatible"] | None = None
+    provider: Literal["upstage", "nvidia", "julep", "local", "openai_compatible"] | None = None
     default_headers: dict[str, str] | None = None
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
@@ -128,21 +128,20 @@ class Solar(FunctionCallingLLM):
                 f"additional_kwargs: {sorted(clash)} are parameters of Solar or set per call; "
                 "pass them directly"
             )
-        endpoint = resolve_endpoint(
-            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+        clients = build_clients(
+            provider=self.provider,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
         )
-        self.api_key = endpoint.api_key
-        self.base_url = endpoint.base_url
-        common: dict[str, Any] = {
-            "api_key": endpoint.api_key,
-            "base_url": endpoint.base_url,
-            "provider": endpoint.provider.name,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-        self._client = SolarClient(**common, http_client=self.http_client)
-        self._async_client = AsyncSolarClient(**common, http_client=self.http_async_client)
+        self.api_key = clients.endpoint.api_key
+        self.base_url = clients.endpoint.base_url
+        self._client = clients.sync
+        self._async_client = clients.async_
         return self
 
     def __getstate__(self) -> dict[str, Any]:

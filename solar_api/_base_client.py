@@ -19,6 +19,7 @@ from .errors import (
     APITimeoutError,
     status_error_from_response,
 )
+from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .retry import RetryPolicy
 from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
@@ -218,7 +219,7 @@ class BaseClient:
         stream: bool,
         include_usage: bool | None,
     ) -> dict[str, Any]:
-        body = req.to_wire()
+        body = adapt_body(req.to_wire(), self.provider)
         if stream:
             body["stream"] = True
             # Usage on streams is asked for by default where the provider takes it;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -28,6 +29,11 @@ class Provider:
     default_model: str
     # Whether `stream_options: {"include_usage": true}` is accepted when streaming.
     stream_usage: bool = True
+    # How a JSON-schema response_format is spelled: OpenAI's {"type": "json_schema", ...}
+    # or llama.cpp's {"type": "json_object", "schema": ...}.
+    json_schema_style: Literal["openai", "llama_cpp"] = "openai"
+    # Whether tool_choice "required" is enforced (llama.cpp enforces only a named tool).
+    tool_choice_required: bool = True
     label: str = ""
 
 
@@ -59,6 +65,19 @@ PROVIDERS: dict[str, Provider] = {
         requires_api_key=True,
         default_model="julep-ai/samantha-1-turbo",
         stream_usage=False,
+    ),
+    "local": Provider(
+        name="local",
+        label="Embedded local backend (llama.cpp, Gemma 3 270M)",
+        base_url=None,
+        api_key_env=None,
+        base_url_env="SOLAR_LOCAL_BASE_URL",
+        requires_api_key=False,
+        default_model="solar-1-mini-chat",
+        # llama-cpp-python's server sends no usage in streams and ignores the option.
+        stream_usage=False,
+        json_schema_style="llama_cpp",
+        tool_choice_required=False,
     ),
     "openai_compatible": Provider(
         name="openai_compatible",
@@ -133,6 +152,12 @@ def resolve_endpoint(
     if url is None:
         url = preset.base_url
     if url is None:
+        if preset.name == "local":
+            raise ValueError(
+                "base_url: provider 'local' found no running local backend; start one with "
+                "`with solar_api.local.LocalServer(): ...` or `python -m solar_api.local serve` "
+                "(which sets SOLAR_LOCAL_BASE_URL), or pass base_url"
+            )
         raise ValueError(
             f"base_url: provider {preset.name!r} has no default; pass the server's URL, "
             "for example base_url='http://127.0.0.1:8080/v1'"

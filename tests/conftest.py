@@ -186,6 +186,7 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         "UPSTAGE_BASE_URL",
         "NVIDIA_BASE_URL",
         "JULEP_BASE_URL",
+        "SOLAR_LOCAL_BASE_URL",
     ):
         monkeypatch.delenv(var, raising=False)
 

@@ -1,0 +1,46 @@
+"""Adapting a request body to what a provider accepts, saying so in a debug log line.
+
+Only changes that keep the meaning are made here: the same JSON schema spelled the way
+the server understands it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .providers import Provider
+
+__all__ = ["adapt_body"]
+
+logger = logging.getLogger("solar_api")
+
+
+def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
+    fmt = body.get("response_format")
+    if (
+        provider.json_schema_style == "llama_cpp"
+        and isinstance(fmt, dict)
+        and fmt.get("type") == "json_schema"
+    ):
+        schema = (fmt.get("json_schema") or {}).get("schema", {})
+        body["response_format"] = {"type": "json_object", "schema": schema}
+        logger.debug(
+            "provider %s: response_format json_schema sent as json_object with its schema",
+            provider.name,
+        )
+    tools = body.get("tools")
+    if (
+        not provider.tool_choice_required
+        and body.get("tool_choice") == "required"
+        and isinstance(tools, list)
+        and len(tools) == 1
+    ):
+        # "Call a tool" with exactly one tool means "call this tool": the named form,
+        # which the server does enforce.
+        name = tools[0].get("function", {}).get("name")
+        body["tool_choice"] = {"type": "function", "function": {"name": name}}
+        logger.debug(
+            "provider %s: tool_choice 'required' sent as the one tool, %s", provider.name, name
+        )
+    return body

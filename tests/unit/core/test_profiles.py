@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import Scripted
+
+from solar_api import SolarClient
+
+USER = [{"role": "user", "content": "x"}]
+TOOL = {
+    "type": "function",
+    "function": {"name": "f", "parameters": {"type": "object", "properties": {}}},
+}
+SCHEMA = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+
+
+def local(server: Scripted) -> SolarClient:
+    return SolarClient(
+        provider="local", base_url="http://127.0.0.1:1/v1", http_client=server.sync_client()
+    )
+
+
+def test_json_schema_is_spelled_the_llama_cpp_way_for_local(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="solar_api")
+    server = Scripted()
+    fmt = {"type": "json_schema", "json_schema": {"name": "A", "schema": SCHEMA}}
+    local(server).chat(model="m", messages=USER, response_format=fmt)
+    assert server.body["response_format"] == {"type": "json_object", "schema": SCHEMA}
+    assert "json_schema sent as json_object" in caplog.text
+    other = Scripted()
+    SolarClient(base_url="http://127.0.0.1:1/v1", http_client=other.sync_client()).chat(
+        model="m", messages=USER, response_format=fmt
+    )
+    assert other.body["response_format"] == fmt
+
+
+def test_required_with_one_tool_becomes_that_tool_for_local() -> None:
+    server = Scripted()
+    local(server).chat(model="m", messages=USER, tools=[TOOL], tool_choice="required")
+    assert server.body["tool_choice"] == {"type": "function", "function": {"name": "f"}}
+    two = {**TOOL, "function": {**TOOL["function"], "name": "g"}}
+    local(server).chat(model="m", messages=USER, tools=[TOOL, two], tool_choice="required")
+    assert server.body["tool_choice"] == "required"
+
+
+def test_local_needs_a_running_backend() -> None:
+    with pytest.raises(ValueError, match="no running local backend"):
+        SolarClient(provider="local")
+
+
+def test_local_reads_its_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOLAR_LOCAL_BASE_URL", "http://127.0.0.1:4321/v1")
+    client = SolarClient(provider="local")
+    assert client.base_url == "http://127.0.0.1:4321/v1" and client.api_key is None
