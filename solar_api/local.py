@@ -50,8 +50,9 @@ __all__ = [
 ]
 
 LOCAL_BASE_URL_ENV = "SOLAR_LOCAL_BASE_URL"
-# Gemma 3's own turn format; llama.cpp's generic fallback gives this model empty replies.
-CHAT_FORMAT = "gemma"
+# Gemma 3's own template (system prompt in the first user turn), registered by
+# solar_api._llama_server; llama.cpp's generic fallback gives this model empty replies.
+CHAT_FORMAT = "solar-gemma3"
 # Aliases the server answers to by name (any other name falls back to the chat model).
 CHAT_ALIAS = "solar-1-mini-chat"
 EMBEDDING_ALIASES = ("solar-embedding-1-large-query", "solar-embedding-1-large-passage")
@@ -113,7 +114,7 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int | None = None,
         model_path: str | Path | None = None,
-        n_ctx: int = 8192,
+        n_ctx: int = 32768,
         n_threads: int | None = None,
         embeddings: bool = True,
         startup_timeout: float = 180.0,
@@ -152,11 +153,17 @@ class LocalServer:
             "n_ctx": self.n_ctx,
             "n_threads": self.n_threads,
             "n_gpu_layers": 0,
+            # The server's default keeps logits for every position: n_ctx x 262k floats.
+            "logits_all": False,
             "verbose": False,
         }
         models = [{**common, "model_alias": CHAT_ALIAS, "chat_format": CHAT_FORMAT}]
         if self.embeddings:
-            models += [{**common, "model_alias": a, "embedding": True} for a in EMBEDDING_ALIASES]
+            # Embedding a text takes one batch, so the batch is as large as a text may be.
+            batch = {"n_batch": 2048, "n_ubatch": 2048}
+            models += [
+                {**common, **batch, "model_alias": a, "embedding": True} for a in EMBEDDING_ALIASES
+            ]
         return {"host": self.host, "port": self.port, "models": models}
 
     def start(self) -> str:
@@ -179,7 +186,7 @@ class LocalServer:
             self._progress(f"starting llama.cpp on {self.host}:{self.port}")
             with log_path.open("ab") as log:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "llama_cpp.server", "--config_file", str(config)],
+                    [sys.executable, "-m", "solar_api._llama_server", "--config_file", str(config)],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -269,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the local backend until Ctrl-C")
     serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--n-ctx", type=int, default=8192)
+    serve.add_argument("--n-ctx", type=int, default=32768)
     args = parser.parse_args(argv)
     server = LocalServer(port=args.port, n_ctx=args.n_ctx, on_progress=lambda m: print(f"... {m}"))
     try:

@@ -29,6 +29,14 @@ def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
             "provider %s: response_format json_schema sent as json_object with its schema",
             provider.name,
         )
+    if not provider.null_assistant_content:
+        for message in body.get("messages") or ():
+            if (
+                message.get("role") == "assistant"
+                and "content" in message
+                and message["content"] is None
+            ):
+                message["content"] = ""
     tools = body.get("tools")
     if (
         not provider.tool_choice_required

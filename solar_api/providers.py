@@ -34,6 +34,8 @@ class Provider:
     json_schema_style: Literal["openai", "llama_cpp"] = "openai"
     # Whether tool_choice "required" is enforced (llama.cpp enforces only a named tool).
     tool_choice_required: bool = True
+    # llama.cpp's server rejects "content": null on an assistant turn with tool calls.
+    null_assistant_content: bool = True
     label: str = ""
 
 
@@ -78,6 +80,7 @@ PROVIDERS: dict[str, Provider] = {
         stream_usage=False,
         json_schema_style="llama_cpp",
         tool_choice_required=False,
+        null_assistant_content=False,
     ),
     "openai_compatible": Provider(
         name="openai_compatible",

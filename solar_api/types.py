@@ -11,7 +11,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 __all__ = [
     "AssistantMessage",
@@ -104,6 +111,15 @@ class AssistantMessage(WireModel):
     name: str | None = None
     tool_calls: list[ToolCall] | None = None
     continue_: bool | None = Field(default=None, alias="continue")
+
+    @model_serializer(mode="wrap")
+    def _content_null_with_tool_calls(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        # A turn that only calls tools carries "content": null, as OpenAI's API and most
+        # servers expect (some fail on a missing key); Julep's continuation has no content.
+        if isinstance(data, dict) and "content" not in data and not self.continue_:
+            data["content"] = None
+        return data
 
 
 class ToolMessage(WireModel):

@@ -55,3 +55,20 @@ def test_local_reads_its_base_url_from_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("SOLAR_LOCAL_BASE_URL", "http://127.0.0.1:4321/v1")
     client = SolarClient(provider="local")
     assert client.base_url == "http://127.0.0.1:4321/v1" and client.api_key is None
+
+
+def test_tool_call_turn_gets_empty_content_for_local() -> None:
+    server = Scripted()
+    call = {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    history = [
+        *USER,
+        {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "content": "ok", "tool_call_id": "1"},
+    ]
+    local(server).chat(model="m", messages=history)
+    assert server.body["messages"][1] == {"role": "assistant", "content": "", "tool_calls": [call]}
+    other = Scripted()
+    SolarClient(base_url="http://127.0.0.1:1/v1", http_client=other.sync_client()).chat(
+        model="m", messages=history
+    )
+    assert other.body["messages"][1]["content"] is None

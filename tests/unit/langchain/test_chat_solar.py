@@ -140,6 +140,7 @@ def test_message_mapping_all_roles_names_and_tool_calls() -> None:
         },
         {
             "role": "assistant",
+            "content": None,
             "tool_calls": [
                 {
                     "id": "call_1",

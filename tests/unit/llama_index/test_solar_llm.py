@@ -314,6 +314,7 @@ def test_tool_result_and_assistant_tool_calls_are_mapped_back() -> None:
     assert server.body["messages"][1:] == [
         {
             "role": "assistant",
+            "content": None,
             "tool_calls": [
                 {
                     "id": "c1",
