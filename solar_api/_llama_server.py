@@ -59,7 +59,7 @@ def render_gemma3(messages: list[dict[str, Any]]) -> str:
     return prompt + f"{START}model\n"
 
 
-@llama_chat_format.register_chat_format("solar-gemma3")
+@llama_chat_format.register_chat_format("solar-gemma3")  # type: ignore[untyped-decorator]
 def format_gemma3(
     messages: list[dict[str, Any]], **kwargs: Any
 ) -> llama_chat_format.ChatFormatterResponse:
