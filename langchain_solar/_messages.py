@@ -237,6 +237,8 @@ def response_to_message(
     additional = dict(message.model_extra or {})
     if message.tool_calls:
         additional["tool_calls"] = [c.to_wire() for c in message.tool_calls]
+        # llama.cpp repeats the first call in the deprecated function_call field.
+        additional.pop("function_call", None)
     return AIMessage(
         content=message.content or "",
         id=response_id or None,
@@ -260,9 +262,14 @@ def chunk_to_message(choice: ChunkChoice, *, chunk_id: str) -> AIMessageChunk:
                 index=tc.index,
             )
         )
+    extra = dict(delta.model_extra) if delta.model_extra else {}
+    # Deprecated duplicates of tool_calls (llama.cpp) or nulls would only add noise when
+    # chunks are merged.
+    if chunks or extra.get("function_call") is None:
+        extra.pop("function_call", None)
     return AIMessageChunk(
         content=delta.content or "",
         id=chunk_id or None,
         tool_call_chunks=chunks,
-        additional_kwargs=dict(delta.model_extra) if delta.model_extra else {},
+        additional_kwargs=extra,
     )

@@ -146,6 +146,8 @@ def _tool_kwargs(arguments: str) -> dict[str, Any] | str:
 def response_to_message(message: ResponseMessage) -> ChatMessage:
     blocks: list[Any] = []
     extra = dict(message.model_extra or {})
+    if message.tool_calls or extra.get("function_call") is None:
+        extra.pop("function_call", None)  # llama.cpp's deprecated duplicate
     reasoning = extra.get("reasoning_content") or extra.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         blocks.append(ThinkingBlock(content=reasoning))

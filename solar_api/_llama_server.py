@@ -17,6 +17,13 @@ from typing import Any
 from llama_cpp import llama_chat_format
 
 START, END = "<start_of_turn>", "<end_of_turn>\n"
+# Gemma 3's <eos>, <start_of_turn> and <end_of_turn>. They detokenize to nothing, so a text
+# stop cannot see them; a model that opens a new turn has finished its own.
+TURN_TOKENS = frozenset({1, 105, 106})
+
+
+def _turn_over(input_ids: Any, logits: Any) -> bool:
+    return int(input_ids[-1]) in TURN_TOKENS
 
 
 def _text(content: Any) -> str:
@@ -63,8 +70,12 @@ def render_gemma3(messages: list[dict[str, Any]]) -> str:
 def format_gemma3(
     messages: list[dict[str, Any]], **kwargs: Any
 ) -> llama_chat_format.ChatFormatterResponse:
+    from llama_cpp import StoppingCriteriaList
+
     return llama_chat_format.ChatFormatterResponse(
-        prompt=render_gemma3(json.loads(json.dumps(messages))), stop=[END.strip()]
+        prompt=render_gemma3(json.loads(json.dumps(messages))),
+        stop=[END.strip()],
+        stopping_criteria=StoppingCriteriaList([_turn_over]),
     )
 
 

@@ -17,6 +17,11 @@ logger = logging.getLogger("solar_api")
 
 
 def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
+    if provider.default_max_tokens is not None and "max_tokens" not in body:
+        body["max_tokens"] = provider.default_max_tokens
+        logger.debug(
+            "provider %s: max_tokens not set, capped at %d", provider.name, body["max_tokens"]
+        )
     fmt = body.get("response_format")
     if (
         provider.json_schema_style == "llama_cpp"

@@ -36,6 +36,9 @@ class Provider:
     tool_choice_required: bool = True
     # llama.cpp's server rejects "content": null on an assistant turn with tool calls.
     null_assistant_content: bool = True
+    # A cap sent when the caller sets no max_tokens (llama.cpp otherwise generates up to
+    # the whole context window, and a small base model rarely stops by itself).
+    default_max_tokens: int | None = None
     label: str = ""
 
 
@@ -81,6 +84,7 @@ PROVIDERS: dict[str, Provider] = {
         json_schema_style="llama_cpp",
         tool_choice_required=False,
         null_assistant_content=False,
+        default_max_tokens=512,
     ),
     "openai_compatible": Provider(
         name="openai_compatible",

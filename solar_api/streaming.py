@@ -24,6 +24,7 @@ from .errors import (
     StreamInterruptedError,
 )
 from .sse import ServerSentEvent, SSEDecoder
+from .types import ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -42,6 +43,34 @@ class _Chunk(Protocol):
 T = TypeVar("T", bound=_Chunk)
 
 
+class _ToolCallHeads:
+    """Blanks the id, type and name a server repeats on every delta of a tool call.
+
+    OpenAI sends them on a call's first delta only; llama.cpp repeats them on each one,
+    which would make a consumer that concatenates deltas read ``JokeJokeJoke``.
+    """
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[int, int], tuple[str | None, str | None]] = {}
+
+    def clean(self, chunk: ChatCompletionChunk) -> None:
+        for choice in chunk.choices:
+            for delta in choice.delta.tool_calls or ():
+                key = (choice.index, delta.index)
+                name = delta.function.name if delta.function else None
+                head = self._heads.get(key)
+                if head is None:
+                    self._heads[key] = (delta.id, name)
+                    continue
+                seen_id, seen_name = head
+                if delta.id is not None and delta.id == seen_id:
+                    delta.id = None
+                    delta.type = None
+                if delta.function is not None and name is not None and name == seen_name:
+                    delta.function.name = None
+                self._heads[key] = (seen_id or delta.id, seen_name or name)
+
+
 class _StreamState(Generic[T]):
     """Decoding shared by the sync and async streams; no I/O here."""
 
@@ -52,6 +81,7 @@ class _StreamState(Generic[T]):
         self.events = 0
         self.done = False
         self._finished = False
+        self._heads = _ToolCallHeads() if cast_to is ChatCompletionChunk else None
 
     def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
@@ -81,6 +111,8 @@ class _StreamState(Generic[T]):
                 ) from None
             if chunk.error is not None:
                 raise APIStreamError({"error": chunk.error}, events_received=self.events)
+            if self._heads is not None:
+                self._heads.clean(chunk)  # type: ignore[arg-type]
             self.events += 1
             if not self._finished:
                 self._finished = any(c.finish_reason for c in chunk.choices)
