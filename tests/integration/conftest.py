@@ -17,7 +17,9 @@ _MISSING = importlib.util.find_spec("llama_cpp") is None
 @pytest.fixture(scope="session")
 def local_backend() -> Iterator[str]:
     if _MISSING:
-        pytest.skip('the local extra is not installed (pip install -e ".[local]"); make test installs it')
+        pytest.skip(
+            'the local extra is not installed (pip install -e ".[local]"); make test installs it'
+        )
     # SOLAR_LOCAL_LOG keeps the server's log for a look after the run.
     server = LocalServer(log_path=os.environ.get("SOLAR_LOCAL_LOG"))
     server.start()

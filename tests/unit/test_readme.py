@@ -24,7 +24,11 @@ def test_provider_table_matches_the_presets() -> None:
         assert (preset.base_url or "") in url.strip("`") or preset.base_url is None
         if preset.base_url:
             assert url == f"`{preset.base_url}`"
-        assert (f"`{preset.api_key_env}`" == key_env) if preset.api_key_env else key_env.startswith("none")
+        assert (
+            (f"`{preset.api_key_env}`" == key_env)
+            if preset.api_key_env
+            else key_env.startswith("none")
+        )
         assert (f"`{preset.base_url_env}`" == url_env) if preset.base_url_env else url_env == "none"
 
 

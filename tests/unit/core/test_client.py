@@ -337,10 +337,34 @@ def test_request_body_is_compact_utf8_json() -> None:
 
 
 def test_repeated_tool_call_heads_are_blanked_in_streams() -> None:
-    head = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "Joke", "arguments": "{"}}
-    again = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "Joke", "arguments": '"a": 1}'}}
-    server = Scripted(sse_response(chunk(None, tool_calls=[head]), chunk(None, tool_calls=[again]), chunk(None, finish_reason="tool_calls")))
+    head = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "Joke", "arguments": "{"},
+    }
+    again = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "Joke", "arguments": '"a": 1}'},
+    }
+    server = Scripted(
+        sse_response(
+            chunk(None, tool_calls=[head]),
+            chunk(None, tool_calls=[again]),
+            chunk(None, finish_reason="tool_calls"),
+        )
+    )
     chunks = list(make(server).chat_stream(model="m", messages=USER))
-    first, second = chunks[0].choices[0].delta.tool_calls[0], chunks[1].choices[0].delta.tool_calls[0]
+    first, second = (
+        chunks[0].choices[0].delta.tool_calls[0],
+        chunks[1].choices[0].delta.tool_calls[0],
+    )
     assert (first.id, first.function.name) == ("call_1", "Joke")
-    assert (second.id, second.type, second.function.name, second.function.arguments) == (None, None, None, '"a": 1}')
+    assert (second.id, second.type, second.function.name, second.function.arguments) == (
+        None,
+        None,
+        None,
+        '"a": 1}',
+    )

@@ -80,5 +80,7 @@ def test_local_caps_generation_only_when_max_tokens_is_unset() -> None:
     assert server.body["max_tokens"] == 512
     local(server).chat(model="m", messages=USER, max_tokens=7)
     assert server.body["max_tokens"] == 7
-    SolarClient(base_url="http://127.0.0.1:1/v1", http_client=server.sync_client()).chat(model="m", messages=USER)
+    SolarClient(base_url="http://127.0.0.1:1/v1", http_client=server.sync_client()).chat(
+        model="m", messages=USER
+    )
     assert "max_tokens" not in server.body

@@ -622,14 +622,35 @@ def test_ls_params() -> None:
 def test_llama_cpp_style_streams_and_function_call_duplicates() -> None:
     # llama.cpp repeats id and name on every delta and adds the deprecated function_call.
     def delta(args: str) -> dict[str, Any]:
-        out = chunk(None, tool_calls=[{"index": 0, "id": "call_x", "type": "function", "function": {"name": "GetWeather", "arguments": args}}])
+        out = chunk(
+            None,
+            tool_calls=[
+                {
+                    "index": 0,
+                    "id": "call_x",
+                    "type": "function",
+                    "function": {"name": "GetWeather", "arguments": args},
+                }
+            ],
+        )
         out["choices"][0]["delta"]["function_call"] = {"name": "GetWeather", "arguments": args}
         return out
 
     server = Scripted(
-        sse_response(delta('{"location": '), delta('"Seoul", "unit": "c"}'), chunk(None, finish_reason="tool_calls"))
+        sse_response(
+            delta('{"location": '),
+            delta('"Seoul", "unit": "c"}'),
+            chunk(None, finish_reason="tool_calls"),
+        )
     )
     chunks = list(model(server).bind_tools([GetWeather]).stream("x"))
     full = sum(chunks[1:], chunks[0])
-    assert full.tool_calls == [{"name": "GetWeather", "args": {"location": "Seoul", "unit": "c"}, "id": "call_x", "type": "tool_call"}]
+    assert full.tool_calls == [
+        {
+            "name": "GetWeather",
+            "args": {"location": "Seoul", "unit": "c"},
+            "id": "call_x",
+            "type": "tool_call",
+        }
+    ]
     assert "function_call" not in full.additional_kwargs
