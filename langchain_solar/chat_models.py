@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal
 
-import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
@@ -25,14 +24,14 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import Self
 
-from solar_api import AsyncSolarClient, SolarClient, get_model_info
-from solar_api.factory import build_clients
+from solar_api import get_model_info
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
+from ._settings import SolarConnection
 
 __all__ = ["ChatSolar"]
 
@@ -40,7 +39,7 @@ _ToolChoice = str | bool | dict[str, Any] | None
 _BUILTIN_TOOL_CHOICES = {"auto", "none", "required"}
 
 
-class ChatSolar(BaseChatModel):
+class ChatSolar(BaseChatModel, SolarConnection):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LangChain.
 
     Setup: ``pip install "solar-integrations[langchain]"`` and set ``UPSTAGE_API_KEY``
@@ -88,23 +87,8 @@ class ChatSolar(BaseChatModel):
     """Stream internally on ``invoke`` too (callbacks see every token)."""
     stream_usage: bool | None = None
     """Ask for token usage on streams (``stream_options``); None: the provider's default."""
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Seconds (or an ``httpx.Timeout``); default 60 s, 5 s to connect."""
-    max_retries: int = Field(default=2, ge=0)
-    api_key: SecretStr | None = None
-    """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given."""
-    base_url: str | None = Field(default=None, alias="api_base")
-    """Server URL; read from ``UPSTAGE_BASE_URL``/``NVIDIA_BASE_URL``/``JULEP_BASE_URL``."""
-    provider: Literal["upstage", "nvidia", "julep", "local", "openai_compatible"] | None = None
-    """Inferred from ``base_url`` when not given; ``upstage`` without either."""
-    default_headers: dict[str, str] | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra request-body fields the package does not model; merged last."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-
-    _client: SolarClient = PrivateAttr()
-    _async_client: AsyncSolarClient = PrivateAttr()
 
     @model_validator(mode="before")
     @classmethod
@@ -117,43 +101,14 @@ class ChatSolar(BaseChatModel):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
-        self._build_clients()
-        return self
-
-    def _build_clients(self) -> None:
         clash = set(self.model_kwargs) & (set(type(self).model_fields) | _REQUEST_FIELDS)
         if clash:
             raise ValueError(
                 f"model_kwargs: {sorted(clash)} are parameters of ChatSolar; pass them "
                 "directly instead of through model_kwargs"
             )
-        clients = build_clients(
-            provider=self.provider,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self.api_key = clients.endpoint.api_key
-        self.base_url = clients.endpoint.base_url
-        self._client = clients.sync
-        self._async_client = clients.async_
-
-    # -- pickling: never carries the key -------------------------------------------------
-    def __getstate__(self) -> dict[Any, Any]:
-        # The key is left out (it is re-read from the provider's variable on load), and
-        # so are the HTTP pools, which cannot cross processes.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        return {**state, "__dict__": fields, "__pydantic_private__": None}
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._build_clients()
+        self._connect()
+        return self
 
     # -- LangChain metadata ---------------------------------------------------------
     @property
@@ -190,14 +145,14 @@ class ChatSolar(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {
-            "provider": self._client.provider.name,
+            "provider": self.provider_name,
             "base_url": self.base_url,
             **self._default_params,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = {**self._default_params, **kwargs}
-        provider = self._client.provider.name
+        provider = self.provider_name
         ls = LangSmithParams(
             ls_provider="upstage" if provider == "upstage" else provider,
             ls_model_name=str(params.get("model", self.model_name)),

@@ -1,0 +1,239 @@
+"""`SolarLLM`: the `/completions` endpoint (prompt in, text out) as a LangChain LLM."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseLLM, LangSmithParams
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from pydantic import Field, model_validator
+from typing_extensions import Self
+
+from solar_api.chatml import render_chatml
+from solar_api.types import Completion, CompletionRequest
+
+from ._messages import messages_to_wire
+from ._settings import SolarConnection
+
+__all__ = ["SolarLLM", "chatml_prompt"]
+
+
+def chatml_prompt(messages: Sequence[BaseMessage]) -> str:
+    """Julep's ChatML prompt from LangChain messages (names become ``user (Homer)``).
+
+    End with ``julep_continuation("Samantha")`` to leave Samantha's turn open.
+    """
+    return render_chatml(messages_to_wire(messages))
+
+
+class SolarLLM(BaseLLM, SolarConnection):
+    """A completions model: Julep's samantha-1-turbo, or any server's `/completions`.
+
+    Example::
+
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_solar import SolarLLM, chatml_prompt, julep_continuation
+
+        llm = SolarLLM(provider="julep", model="julep-ai/samantha-1-turbo", max_tokens=120)
+        prompt = chatml_prompt([
+            SystemMessage("Samantha is talking to Homer", name="situation"),
+            HumanMessage("Hi, how's it going?", name="Homer"),
+            julep_continuation("Samantha"),
+        ])
+        print(llm.invoke(prompt))
+    """
+
+    model: str = "julep-ai/samantha-1-turbo"
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    stop: list[str] | None = None
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    seed: int | None = None
+    n: int | None = Field(default=None, ge=1)
+    best_of: int | None = Field(default=None, ge=1)
+    logprobs: int | None = Field(default=None, ge=0, le=5)
+    streaming: bool = False
+    stream_usage: bool | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _setup_clients(self) -> Self:
+        clash = set(self.model_kwargs) & (set(type(self).model_fields) | {"prompt", "stream"})
+        if clash:
+            raise ValueError(
+                f"model_kwargs: {sorted(clash)} are parameters of SolarLLM; pass them directly"
+            )
+        self._connect()
+        return self
+
+    @property
+    def _llm_type(self) -> str:
+        return "solar-completions"
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_solar", "llms"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": self._client.provider.api_key_env or "SOLAR_API_KEY"}
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": self.stop or None,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
+            "seed": self.seed,
+            "n": self.n,
+            "best_of": self.best_of,
+            "logprobs": self.logprobs,
+        }
+        return {k: v for k, v in params.items() if v is not None} | self.model_kwargs
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"provider": self.provider_name, "base_url": self.base_url, **self._default_params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = {**self._default_params, **kwargs}
+        ls = LangSmithParams(
+            ls_provider=self.provider_name,
+            ls_model_name=str(params.get("model", self.model)),
+            ls_model_type="llm",
+        )
+        if (temperature := params.get("temperature")) is not None:
+            ls["ls_temperature"] = temperature
+        if (max_tokens := params.get("max_tokens")) is not None:
+            ls["ls_max_tokens"] = max_tokens
+        if stop := stop or params.get("stop"):
+            ls["ls_stop"] = stop
+        return ls
+
+    def _request(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> CompletionRequest:
+        params = {**self._default_params, **kwargs}
+        if stop is not None:
+            params["stop"] = stop
+        params.pop("stream", None)
+        return CompletionRequest(prompt=prompt, **params)
+
+    @staticmethod
+    def _generations(response: Completion) -> list[Generation]:
+        return [
+            Generation(
+                text=choice.text,
+                generation_info={
+                    "finish_reason": choice.finish_reason,
+                    "logprobs": choice.logprobs,
+                },
+            )
+            for choice in sorted(response.choices, key=lambda c: c.index)
+        ]
+
+    def _result(self, responses: list[Completion]) -> LLMResult:
+        usage: dict[str, int] = {}
+        for response in responses:
+            if response.usage is not None:
+                for key, value in response.usage.to_wire().items():
+                    if isinstance(value, int):
+                        usage[key] = usage.get(key, 0) + value
+        return LLMResult(
+            generations=[self._generations(r) for r in responses],
+            llm_output={"token_usage": usage, "model_name": self.model},
+        )
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        if self.streaming:
+            generations = []
+            for prompt in prompts:
+                text = "".join(c.text for c in self._stream(prompt, stop, run_manager, **kwargs))
+                generations.append([Generation(text=text)])
+            return LLMResult(generations=generations, llm_output={"model_name": self.model})
+        # One request per prompt: not every server takes a list of prompts.
+        return self._result(
+            [self._client.complete(self._request(p, stop, kwargs)) for p in prompts]
+        )
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        responses = [
+            await self._async_client.complete(self._request(p, stop, kwargs)) for p in prompts
+        ]
+        return self._result(responses)
+
+    def _stream_request(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> CompletionRequest:
+        request = self._request(prompt, stop, kwargs)
+        if (request.n or 1) > 1 or (request.best_of or 1) > 1:
+            raise ValueError("n/best_of: streaming returns one completion, so both must be 1")
+        return request
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        request = self._stream_request(prompt, stop, kwargs)
+        with self._client.complete_stream(request, include_usage=self.stream_usage) as stream:
+            for raw in stream:
+                for choice in raw.choices:
+                    chunk = GenerationChunk(
+                        text=choice.text,
+                        generation_info={"finish_reason": choice.finish_reason}
+                        if choice.finish_reason
+                        else None,
+                    )
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        request = self._stream_request(prompt, stop, kwargs)
+        stream = await self._async_client.complete_stream(request, include_usage=self.stream_usage)
+        async with stream:
+            async for raw in stream:
+                for choice in raw.choices:
+                    chunk = GenerationChunk(
+                        text=choice.text,
+                        generation_info={"finish_reason": choice.finish_reason}
+                        if choice.finish_reason
+                        else None,
+                    )
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk

@@ -1,0 +1,46 @@
+"""ChatML prompts in Julep's style (its quickstart): named turns, an open turn to continue.
+
+<|im_start|>situation
+Samantha is talking to Homer<|im_end|>
+<|im_start|>user (Homer)
+Hi, how's it going?<|im_end|>
+<|im_start|>assistant (Samantha)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["IM_END", "IM_START", "render_chatml"]
+
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+
+
+def _header(message: Mapping[str, Any]) -> str:
+    role, name = message.get("role"), message.get("name")
+    if role == "system":
+        return str(name or "system")  # Julep names the system section ("situation")
+    if role not in ("user", "assistant"):
+        raise ValueError(
+            f"messages: role {role!r} has no ChatML form; use system, user or assistant"
+        )
+    return f"{role} ({name})" if name else str(role)
+
+
+def render_chatml(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Render wire-format messages. A last assistant turn with ``continue`` (or no
+    content) is left open, without ``<|im_end|>``, for the model to continue."""
+    if not messages:
+        raise ValueError("messages: got an empty list; at least one message is required")
+    turns = []
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            raise ValueError("messages: ChatML takes text content only")
+        last = i == len(messages) - 1
+        if last and message.get("role") == "assistant" and (message.get("continue") or not content):
+            turns.append(f"{IM_START}{_header(message)}")
+        else:
+            turns.append(f"{IM_START}{_header(message)}\n{content or ''}{IM_END}")
+    return "\n".join(turns)

@@ -1,0 +1,224 @@
+"""Summarization on any provider: Upstage's dedicated model, or a prompted chat model.
+
+On ``solar-1-mini-summarization`` the request is exactly the Summarization API's (one user
+message, ``format``, ``length``, ``temperature``). Elsewhere (NIM, local, today's Upstage
+chat models; the dedicated API is deprecated) a chat model is asked for the same format
+and length. Text longer than the model's context is split on paragraph and sentence
+boundaries, the parts summarized concurrently (bounded), and the summaries combined;
+a token-limit 400 from the server makes it split further instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from .async_client import AsyncSolarClient
+from .client import SolarClient
+from .errors import ContextLengthExceededError
+from .registry import get_model_info
+from .textsplit import split_text
+from .types import ChatCompletion, ChatCompletionRequest
+
+__all__ = [
+    "MIN_CHARS",
+    "SummaryFormat",
+    "SummaryLength",
+    "SummaryPlan",
+    "asummarize",
+    "check_summary_text",
+    "summarize",
+]
+
+SummaryFormat = Literal["paragraph", "bullets", "auto"]
+SummaryLength = Literal["short", "medium", "long", "auto"]
+MIN_CHARS = 250  # the Summarization API's own minimum (its 400 says so)
+_MAX_DEPTH = 4
+Progress = Callable[[int, int], None]
+
+_FORMAT_TEXT = {
+    "paragraph": "Write the summary as one paragraph of prose.",
+    "bullets": "Write the summary as a bulleted list, one '* ' item per key point.",
+    "auto": "Choose the form (a paragraph or a bulleted list) that suits the text best.",
+}
+_LENGTH_TEXT = {
+    "short": "Keep it short: two or three sentences, or at most three bullets.",
+    "medium": "Keep it to a medium length: about a fifth of the original.",
+    "long": "Make it detailed: keep every important point.",
+    "auto": "Choose a length that suits the text.",
+}
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}: got {value!r}; expected one of {', '.join(map(repr, allowed))}")
+
+
+def check_summary_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"text: got {type(text).__name__}; expected a string")
+    if len(text) < MIN_CHARS:
+        raise ValueError(
+            f"text: got {len(text)} characters; a summary needs at least {MIN_CHARS} "
+            "(the Summarization API's own minimum)"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class SummaryPlan:
+    """How to summarize with one model: the request for a part, and how big a part may be."""
+
+    model: str
+    provider: str
+    format: SummaryFormat = "auto"
+    length: SummaryLength = "auto"
+    temperature: float = 0.7
+    max_tokens: int | None = None
+    context_window: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("format", self.format, get_args(SummaryFormat))
+        _check_choice("length", self.length, get_args(SummaryLength))
+        if (
+            isinstance(self.temperature, bool)
+            or not isinstance(self.temperature, int | float)
+            or not 0 <= self.temperature <= 2
+        ):
+            raise ValueError(
+                f"temperature: got {self.temperature!r}; expected a number from 0 to 2"
+            )
+
+    @property
+    def dedicated(self) -> bool:
+        """True when the model is Upstage's summarization model on Upstage."""
+        return self.provider == "upstage" and get_model_info(self.model).summarization
+
+    @property
+    def max_part_chars(self) -> int:
+        window = self.context_window or get_model_info(self.model).context_window
+        reserve = self.max_tokens or min(1024, window // 4)
+        # About 3 characters per token (estimate_tokens), less the prompt's own words.
+        return max(MIN_CHARS * 2, (window - reserve - 200) * 3)
+
+    def request(self, text: str) -> ChatCompletionRequest:
+        if self.dedicated:
+            return ChatCompletionRequest(
+                model=self.model,
+                messages=[{"role": "user", "content": text}],
+                format=self.format,
+                length=self.length,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+            )
+        instruction = (
+            "You summarize texts. Reply with the summary only, in the text's language. "
+            f"{_FORMAT_TEXT[self.format]} {_LENGTH_TEXT[self.length]}"
+        )
+        return ChatCompletionRequest(
+            model=self.model,
+            messages=[
+                {"role": "system", "content": instruction},
+                {"role": "user", "content": f"Summarize this text:\n\n{text}"},
+            ],
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+
+def _content(response: ChatCompletion) -> str:
+    if not response.choices:
+        raise ValueError("The server returned no choices for a summary.")
+    return (response.choices[0].message.content or "").strip()
+
+
+def _halves(text: str) -> list[str]:
+    return split_text(text, len(text) // 2 + 1)
+
+
+def summarize(
+    client: SolarClient,
+    plan: SummaryPlan,
+    text: str,
+    *,
+    max_concurrency: int = 4,
+    on_progress: Progress | None = None,
+) -> str:
+    """Summarize `text` (at least 250 characters) with the sync client."""
+    check_summary_text(text)
+
+    def one(part: str, depth: int) -> str:
+        if len(part) < MIN_CHARS:
+            return part  # already shorter than any summary the server would accept
+        try:
+            return _content(client.chat(plan.request(part)))
+        except ContextLengthExceededError:
+            if depth >= _MAX_DEPTH:
+                raise
+            return run(" ".join(one(h, depth + 1) for h in _halves(part)), depth + 1)
+
+    def run(body: str, depth: int) -> str:
+        parts = split_text(body, plan.max_part_chars)
+        if len(parts) <= 1:
+            return one(body, depth)
+        done = 0
+        with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
+            summaries = []
+            for summary in pool.map(lambda p: one(p, depth), parts):
+                summaries.append(summary)
+                done += 1
+                if on_progress is not None and depth == 0:
+                    on_progress(done, len(parts))
+        combined = "\n\n".join(summaries)
+        return run(combined, depth + 1) if depth < _MAX_DEPTH else combined
+
+    return run(text, 0)
+
+
+async def asummarize(
+    client: AsyncSolarClient,
+    plan: SummaryPlan,
+    text: str,
+    *,
+    max_concurrency: int = 4,
+    on_progress: Progress | None = None,
+) -> str:
+    """The async twin of `summarize`."""
+    check_summary_text(text)
+    limit = asyncio.Semaphore(max(1, max_concurrency))
+
+    async def one(part: str, depth: int) -> str:
+        if len(part) < MIN_CHARS:
+            return part
+        try:
+            async with limit:
+                response = await client.chat(plan.request(part))
+            return _content(response)
+        except ContextLengthExceededError:
+            if depth >= _MAX_DEPTH:
+                raise
+            halves = [await one(h, depth + 1) for h in _halves(part)]
+            return await run(" ".join(halves), depth + 1)
+
+    async def run(body: str, depth: int) -> str:
+        parts = split_text(body, plan.max_part_chars)
+        if len(parts) <= 1:
+            return await one(body, depth)
+        done = 0
+
+        async def tracked(part: str) -> str:
+            nonlocal done
+            summary = await one(part, depth)
+            done += 1
+            if on_progress is not None and depth == 0:
+                on_progress(done, len(parts))
+            return summary
+
+        summaries = await asyncio.gather(*(tracked(p) for p in parts))
+        combined = "\n\n".join(summaries)
+        return await run(combined, depth + 1) if depth < _MAX_DEPTH else combined
+
+    return await run(text, 0)

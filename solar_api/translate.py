@@ -1,0 +1,131 @@
+"""English <-> Korean translation: Upstage's dedicated models, or a prompted chat model.
+
+``solar-1-mini-translate-enko`` and ``-koen`` take the text as a plain user message. Where
+they are absent (other providers, or a 404 from Upstage since the models were retired)
+a chat model is asked to translate and to reply with the translation only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from .async_client import AsyncSolarClient
+from .client import SolarClient
+from .errors import NotFoundError
+from .registry import get_model_info
+from .types import ChatCompletion, ChatCompletionRequest
+
+__all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator", "translation_text"]
+
+logger = logging.getLogger("solar_api")
+
+Direction = Literal["en-ko", "ko-en"]
+DEDICATED_MODELS: dict[str, str] = {
+    "en-ko": "solar-1-mini-translate-enko",
+    "ko-en": "solar-1-mini-translate-koen",
+}
+_LANGUAGES = {"en-ko": ("English", "Korean"), "ko-en": ("Korean", "English")}
+
+
+@dataclass(frozen=True)
+class TranslationPlan:
+    """Which model translates, and the request for one text."""
+
+    direction: Direction
+    provider: str
+    model: str | None = None
+    chat_model: str = "solar-1-mini-chat"
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        allowed = get_args(Direction)
+        if self.direction not in allowed:
+            choices = ", ".join(map(repr, allowed))
+            raise ValueError(f"direction: got {self.direction!r}; expected one of {choices}")
+
+    @property
+    def target_model(self) -> str:
+        if self.model is not None:
+            return self.model
+        return DEDICATED_MODELS[self.direction] if self.provider == "upstage" else self.chat_model
+
+    @property
+    def dedicated(self) -> bool:
+        return get_model_info(self.target_model).translation == self.direction
+
+    def request(self, text: str, *, prompted: bool = False) -> ChatCompletionRequest:
+        """The request; ``prompted=True`` forces the chat-model prompt (the fallback)."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("text: got an empty text; expected something to translate")
+        if self.dedicated and not prompted:
+            return ChatCompletionRequest(
+                model=self.target_model,
+                messages=[{"role": "user", "content": text}],
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+            )
+        source, target = _LANGUAGES[self.direction]
+        return ChatCompletionRequest(
+            model=self.chat_model if prompted else self.target_model,
+            messages=[
+                {
+                    "role": "system",
+                    "content": f"You translate {source} into {target}. Reply with the "
+                    f"{target} translation only, keeping the meaning, tone and formatting.",
+                },
+                {"role": "user", "content": text},
+            ],
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+
+def translation_text(response: ChatCompletion) -> str:
+    if not response.choices:
+        raise ValueError("The server returned no choices for a translation.")
+    return (response.choices[0].message.content or "").strip()
+
+
+class Translator:
+    """Translates with `plan`; after a 404 for a dedicated model, prompts the chat model.
+
+    The fallback is remembered for this object's lifetime and logged once.
+    """
+
+    def __init__(self, plan: TranslationPlan) -> None:
+        self.plan = plan
+        self.fallback = False
+
+    def _request(self, text: str) -> ChatCompletionRequest:
+        return self.plan.request(text, prompted=self.fallback)
+
+    def _should_fall_back(self, exc: NotFoundError) -> bool:
+        if self.fallback or not self.plan.dedicated or self.plan.model is not None:
+            return False
+        self.fallback = True
+        logger.warning(
+            "%s is not served here (%s); translating with %s instead",
+            self.plan.target_model,
+            exc.message,
+            self.plan.chat_model,
+        )
+        return True
+
+    def translate(self, client: SolarClient, text: str) -> str:
+        try:
+            return translation_text(client.chat(self._request(text)))
+        except NotFoundError as exc:
+            if not self._should_fall_back(exc):
+                raise
+            return translation_text(client.chat(self._request(text)))
+
+    async def atranslate(self, client: AsyncSolarClient, text: str) -> str:
+        try:
+            return translation_text(await client.chat(self._request(text)))
+        except NotFoundError as exc:
+            if not self._should_fall_back(exc):
+                raise
+            return translation_text(await client.chat(self._request(text)))
