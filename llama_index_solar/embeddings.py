@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-import httpx
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, model_validator
+from llama_index.core.bridge.pydantic import Field, model_validator
 
-from solar_api import AsyncSolarClient, SolarClient
 from solar_api.embeddings import document_model, query_model, vectors_in_order
-from solar_api.factory import build_clients
+
+from ._settings import SolarConnection
 
 __all__ = ["SolarEmbedding"]
 
 
-class SolarEmbedding(BaseEmbedding):
+class SolarEmbedding(BaseEmbedding, SolarConnection):
     """Solar embeddings: queries to ``<model>-query``, documents to ``<model>-passage``.
 
     Example::
@@ -33,47 +30,15 @@ class SolarEmbedding(BaseEmbedding):
     """
 
     model_name: str = Field(default="solar-embedding-1-large", alias="model")
-    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
-    base_url: str | None = Field(default=None, alias="api_base")
-    provider: Literal["upstage", "nvidia", "julep", "local", "openai_compatible"] | None = None
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=2, ge=0)
-    default_headers: dict[str, str] | None = None
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-
-    _client: SolarClient = PrivateAttr()
-    _async_client: AsyncSolarClient = PrivateAttr()
-
-    model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
 
     @model_validator(mode="after")
     def _setup_clients(self) -> SolarEmbedding:
-        clients = build_clients(
-            provider=self.provider,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self.api_key = clients.endpoint.api_key
-        self.base_url = clients.endpoint.base_url
-        self._client = clients.sync
-        self._async_client = clients.async_
+        self._connect()
         return self
 
     @classmethod
     def class_name(cls) -> str:
         return "SolarEmbedding"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        return {**state, "__dict__": fields, "__pydantic_private__": {}}
 
     def _get_query_embedding(self, query: str) -> list[float]:
         response = self._client.embed(model=query_model(self.model_name), input=[query])

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
     astream_chat_to_completion_decorator,
@@ -26,14 +25,13 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, model_validator
+from llama_index.core.bridge.pydantic import Field, model_validator
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
-from solar_api import AsyncSolarClient, SolarClient, get_model_info
-from solar_api.factory import build_clients
+from solar_api import get_model_info
 from solar_api.partial_json import parse_partial_json
 from solar_api.types import (
     ChatCompletion,
@@ -44,6 +42,7 @@ from solar_api.types import (
 )
 
 from ._messages import ToolCallAccumulator, messages_to_wire, response_to_message, usage_kwargs
+from ._settings import SolarConnection
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Solar"]
 
 
-class Solar(FunctionCallingLLM):
+class Solar(FunctionCallingLLM, SolarConnection):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LlamaIndex.
 
     Example::
@@ -81,14 +80,6 @@ class Solar(FunctionCallingLLM):
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     seed: int | None = None
-    timeout: float | None = Field(
-        default=None, gt=0, description="Seconds; default 60 (5 to connect)."
-    )
-    max_retries: int = Field(default=2, ge=0)
-    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
-    base_url: str | None = Field(default=None, alias="api_base")
-    provider: Literal["upstage", "nvidia", "julep", "local", "openai_compatible"] | None = None
-    default_headers: dict[str, str] | None = None
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
     )
@@ -102,11 +93,6 @@ class Solar(FunctionCallingLLM):
     is_function_calling_model: bool | None = Field(
         default=None, description="Overrides the registry."
     )
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-
-    _client: SolarClient = PrivateAttr()
-    _async_client: AsyncSolarClient = PrivateAttr()
 
     model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
 
@@ -128,29 +114,8 @@ class Solar(FunctionCallingLLM):
                 f"additional_kwargs: {sorted(clash)} are parameters of Solar or set per call; "
                 "pass them directly"
             )
-        clients = build_clients(
-            provider=self.provider,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self.api_key = clients.endpoint.api_key
-        self.base_url = clients.endpoint.base_url
-        self._client = clients.sync
-        self._async_client = clients.async_
+        self._connect()
         return self
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The key is left out (re-read from the provider's variable on load, where
-        # __setstate__ runs __init__ again), and so are the HTTP pools.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        return {**state, "__dict__": fields, "__pydantic_private__": {}}
 
     @classmethod
     def class_name(cls) -> str:
