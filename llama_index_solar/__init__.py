@@ -2,7 +2,8 @@
 
 from solar_api import __version__
 
+from .components import SolarSummaryTransform, SolarToolSpec
 from .embeddings import SolarEmbedding
 from .llms import Solar
 
-__all__ = ["Solar", "SolarEmbedding", "__version__"]
+__all__ = ["Solar", "SolarEmbedding", "SolarSummaryTransform", "SolarToolSpec", "__version__"]

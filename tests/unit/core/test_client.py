@@ -9,7 +9,6 @@ import threading
 
 import httpx
 import pytest
-from conftest import SECRET, Chunks, Scripted, chat_json, chunk, fixture_json, sse_response
 
 from solar_api import (
     APIResponseValidationError,
@@ -19,6 +18,7 @@ from solar_api import (
     StreamInterruptedError,
 )
 from solar_api.types import ChatCompletionRequest
+from tests.helpers import SECRET, Chunks, Scripted, chat_json, chunk, fixture_json, sse_response
 
 USER = [{"role": "user", "content": "Hi"}]
 

@@ -7,7 +7,6 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from conftest import SECRET, Scripted, chat_json, chunk, error_response, fixture_json, sse_response
 
 from solar_api import (
     APIConnectionError,
@@ -24,6 +23,15 @@ from solar_api import (
     RetryPolicy,
     SolarClient,
     UnprocessableEntityError,
+)
+from tests.helpers import (
+    SECRET,
+    Scripted,
+    chat_json,
+    chunk,
+    error_response,
+    fixture_json,
+    sse_response,
 )
 
 USER = [{"role": "user", "content": "Hi"}]

@@ -3,9 +3,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import Scripted
 
 from solar_api import SolarClient
+from tests.helpers import Scripted
 
 USER = [{"role": "user", "content": "x"}]
 TOOL = {

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import SECRET, Scripted
 
 from solar_api import MissingAPIKeyError, SolarClient, get_model_info
 from solar_api.providers import PROVIDERS, resolve_endpoint
+from tests.helpers import SECRET, Scripted
 
 USER = [{"role": "user", "content": "Hi"}]
 

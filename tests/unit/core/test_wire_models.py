@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import fixture_json
 from pydantic import ValidationError
 
 from solar_api.types import (
@@ -15,6 +14,7 @@ from solar_api.types import (
     CompletionRequest,
     EmbeddingResponse,
 )
+from tests.helpers import fixture_json
 
 
 def test_summarization_response_seed_001() -> None:

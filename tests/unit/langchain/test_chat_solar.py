@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SECRET, Scripted, chat_json, chunk, error_response, fixture_json, sse_response
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import (
     AIMessage,
@@ -26,6 +25,15 @@ from pydantic import BaseModel, Field
 
 from langchain_solar import ChatSolar, julep_continuation
 from solar_api import AuthenticationError, MissingAPIKeyError
+from tests.helpers import (
+    SECRET,
+    Scripted,
+    chat_json,
+    chunk,
+    error_response,
+    fixture_json,
+    sse_response,
+)
 
 WEATHER_CALLS = fixture_json("seed002_function_calling_response.json")
 

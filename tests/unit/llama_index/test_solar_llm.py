@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SECRET, Scripted, chat_json, chunk, error_response, fixture_json, sse_response
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, TextBlock, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.tools import FunctionTool
@@ -15,6 +14,15 @@ from pydantic import BaseModel
 
 from llama_index_solar import Solar
 from solar_api import RateLimitError
+from tests.helpers import (
+    SECRET,
+    Scripted,
+    chat_json,
+    chunk,
+    error_response,
+    fixture_json,
+    sse_response,
+)
 
 WEATHER_CALLS = fixture_json("seed002_function_calling_response.json")
 

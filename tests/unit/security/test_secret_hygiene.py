@@ -9,13 +9,13 @@ import traceback
 
 import httpx
 import pytest
-from conftest import SECRET, Scripted, error_response
 from langchain_core.load import dumpd, dumps
 from llama_index.core.llms import ChatMessage
 
 from langchain_solar import ChatSolar
 from llama_index_solar import Solar
 from solar_api import APIConnectionError, AsyncSolarClient, SolarClient, SolarError
+from tests.helpers import SECRET, Scripted, error_response
 
 USER = [{"role": "user", "content": "x"}]
 

@@ -1,0 +1,152 @@
+"""LlamaIndex pipeline pieces: summaries into node metadata, and Solar as agent tools."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from llama_index.core.bridge.pydantic import Field, model_validator
+from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
+from llama_index.core.tools.tool_spec.base import BaseToolSpec
+
+from solar_api.progress import ProgressBar
+from solar_api.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.translate import TranslationPlan, Translator
+
+from ._settings import SolarConnection
+
+__all__ = ["SolarSummaryTransform", "SolarToolSpec"]
+
+
+class SolarSummaryTransform(TransformComponent, SolarConnection):
+    """Write a Solar summary of each node into ``node.metadata[summary_key]``.
+
+    Example::
+
+        from llama_index.core.ingestion import IngestionPipeline
+        from llama_index.core.node_parser import SentenceSplitter
+        from llama_index_solar import SolarSummaryTransform
+
+        pipeline = IngestionPipeline(
+            transformations=[SentenceSplitter(), SolarSummaryTransform(length="short")]
+        )
+        nodes = pipeline.run(documents=documents)
+        print(nodes[0].metadata["summary"])
+
+    Nodes shorter than 250 characters (the Summarization API's minimum) keep their own
+    text as the summary. ``show_progress=True`` draws a bar on stderr.
+    """
+
+    model: str = "solar-1-mini-chat"
+    format: Literal["paragraph", "bullets", "auto"] = "auto"
+    length: Literal["short", "medium", "long", "auto"] = "auto"
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    summary_key: str = "summary"
+    max_concurrency: int = Field(default=4, ge=1)
+    show_progress: bool = False
+
+    @model_validator(mode="after")
+    def _setup_clients(self) -> SolarSummaryTransform:
+        self._connect()
+        return self
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "SolarSummaryTransform"
+
+    @property
+    def plan(self) -> SummaryPlan:
+        return SummaryPlan(
+            model=self.model,
+            provider=self.provider_name,
+            format=self.format,
+            length=self.length,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        plan = self.plan
+        bar = ProgressBar(len(nodes), "Summarizing", enabled=self.show_progress)
+        try:
+            for node in nodes:
+                text = node.get_content(metadata_mode=MetadataMode.NONE)
+                node.metadata[self.summary_key] = (
+                    summarize(self._client, plan, text, max_concurrency=self.max_concurrency)
+                    if len(text) >= MIN_CHARS
+                    else text
+                )
+                bar.advance()
+        finally:
+            bar.close()
+        return nodes
+
+    async def acall(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        plan = self.plan
+        limit = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(node: BaseNode) -> None:
+            text = node.get_content(metadata_mode=MetadataMode.NONE)
+            if len(text) < MIN_CHARS:
+                node.metadata[self.summary_key] = text
+                return
+            async with limit:
+                node.metadata[self.summary_key] = await asummarize(self._async_client, plan, text)
+
+        await asyncio.gather(*(one(n) for n in nodes))
+        return nodes
+
+
+class SolarToolSpec(BaseToolSpec):
+    """Summarization and English<->Korean translation as LlamaIndex agent tools.
+
+    Example::
+
+        from llama_index.core.agent.workflow import FunctionAgent
+        from llama_index_solar import Solar, SolarToolSpec
+
+        tools = SolarToolSpec().to_tool_list()
+        agent = FunctionAgent(tools=tools, llm=Solar())
+
+    Takes the connection words of the other classes (``provider``, ``api_key``,
+    ``base_url``, ``timeout``, ``max_retries``...) and ``chat_model``.
+    """
+
+    spec_functions = [
+        "summarize",
+        "translate_en_to_ko",
+        "translate_ko_to_en",
+    ]
+
+    def __init__(
+        self,
+        *,
+        chat_model: str = "solar-1-mini-chat",
+        summary_format: Literal["paragraph", "bullets", "auto"] = "auto",
+        summary_length: Literal["short", "medium", "long", "auto"] = "auto",
+        **connection: Any,
+    ) -> None:
+        self._connection = SolarConnection(**connection)
+        self._connection._connect()
+        provider = self._connection.provider_name
+        self._summary = SummaryPlan(
+            model=chat_model, provider=provider, format=summary_format, length=summary_length
+        )
+        self._translators = {
+            d: Translator(TranslationPlan(direction=d, provider=provider, chat_model=chat_model))
+            for d in ("en-ko", "ko-en")
+        }
+
+    def summarize(self, text: str) -> str:
+        """Summarize a long text (at least 250 characters) and return the summary."""
+        return summarize(self._connection._client, self._summary, text)
+
+    def translate_en_to_ko(self, text: str) -> str:
+        """Translate English text into Korean and return the translation."""
+        return self._translators["en-ko"].translate(self._connection._client, text)
+
+    def translate_ko_to_en(self, text: str) -> str:
+        """Translate Korean text into English and return the translation."""
+        return self._translators["ko-en"].translate(self._connection._client, text)

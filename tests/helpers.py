@@ -1,0 +1,176 @@
+"""Test helpers: a scripted OpenAI-compatible server on httpx.MockTransport, seed fixtures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Keys that must never show up anywhere but the Authorization header.
+SECRET = "sk-SECRET-7f3a9c1e-do-not-leak"
+
+Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+def fixture_json(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body delivered in the given reads, optionally failing after them."""
+
+    def __init__(self, parts: list[bytes], error: Exception | None = None):
+        self.parts = parts
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.parts
+        if self.error is not None:
+            raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self.parts:
+            yield part
+        if self.error is not None:
+            raise self.error
+
+
+def sse_body(*events: dict[str, Any] | str, done: bool = True) -> bytes:
+    lines = []
+    for event in events:
+        data = event if isinstance(event, str) else json.dumps(event)
+        lines.append(f"data: {data}\n\n")
+    if done:
+        lines.append("data: [DONE]\n\n")
+    return "".join(lines).encode()
+
+
+def sse_response(
+    *events: dict[str, Any] | str,
+    done: bool = True,
+    split: int | None = None,
+    error: Exception | None = None,
+) -> httpx.Response:
+    body = sse_body(*events, done=done)
+    parts = [body[i : i + split] for i in range(0, len(body), split)] if split else [body]
+    return httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=Chunks(parts, error)
+    )
+
+
+def chat_json(
+    content: str | None = "Hello!",
+    *,
+    tool_calls: list[dict[str, Any]] | None = None,
+    finish_reason: str = "stop",
+    usage: tuple[int, int] = (10, 5),
+    model: str = "solar-1-mini-chat",
+    **extra: Any,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls is not None:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1710337925,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
+        ],
+        "usage": {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": sum(usage),
+        },
+        "system_fingerprint": None,
+        **extra,
+    }
+
+
+def chunk(
+    content: str | None = None,
+    *,
+    finish_reason: str | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    role: str | None = None,
+    usage: tuple[int, int] | None = None,
+    choices: bool = True,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": "chatcmpl-s",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "solar-1-mini-chat",
+        "choices": [],
+    }
+    if choices:
+        delta: dict[str, Any] = {}
+        if role:
+            delta["role"] = role
+        if content is not None:
+            delta["content"] = content
+        if tool_calls is not None:
+            delta["tool_calls"] = tool_calls
+        out["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
+    if usage is not None:
+        out["usage"] = {
+            "prompt_tokens": usage[0],
+            "completion_tokens": usage[1],
+            "total_tokens": sum(usage),
+        }
+    return out
+
+
+def error_response(status: int, message: str = "boom", **headers: str) -> httpx.Response:
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    }
+    return httpx.Response(status, json=body, headers=headers)
+
+
+class Scripted:
+    """Replies in order (the last one repeats) and records every request it sees."""
+
+    def __init__(self, *replies: Reply):
+        self.replies: list[Reply] = list(replies) or [httpx.Response(200, json=chat_json())]
+        self.requests: list[httpx.Request] = []
+
+    def _next(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if isinstance(reply, Exception):
+            raise reply
+        if callable(reply) and not isinstance(reply, httpx.Response):
+            return reply(request)
+        return reply
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        return self._next(request)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+    def sync_client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport)
+
+    def async_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport)
+
+    @property
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.content) if r.content else None for r in self.requests]
+
+    @property
+    def body(self) -> Any:
+        return self.bodies[-1]
+
+    @property
+    def count(self) -> int:
+        return len(self.requests)
