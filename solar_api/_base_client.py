@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from typing import Any, TypeVar
 
 import httpx
@@ -21,6 +22,7 @@ from .errors import (
 )
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
+from .registry import get_model_info
 from .retry import RetryPolicy
 from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
 
@@ -67,6 +69,7 @@ class BaseClient:
         )
         self.timeout = coerce_timeout(timeout)
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._warned_single_turn: set[str] = set()
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -200,7 +203,26 @@ class BaseClient:
         include_usage: bool | None = None,
     ) -> dict[str, Any]:
         req = request if request is not None else ChatCompletionRequest(**params)
+        self._check_turns(req)
         return self._stream_fields(req, stream, include_usage)
+
+    def _check_turns(self, req: ChatCompletionRequest) -> None:
+        # Models tuned for single turns (NIM's solar-10.7b-instruct) still answer a
+        # conversation, just worse: say so once per model, never refuse.
+        if req.model in self._warned_single_turn:
+            return
+        info = get_model_info(req.model)
+        if info.multi_turn or not info.known:
+            return
+        turns = sum(1 for m in req.messages if m.role in ("user", "assistant"))
+        if turns > 1:
+            self._warned_single_turn.add(req.model)
+            warnings.warn(
+                f"{req.model} is {info.note or 'tuned for single turns'}; this request "
+                f"carries {turns} user/assistant turns, so its answers may be worse.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def completion_body(
         self,

@@ -95,7 +95,7 @@ MODELS: dict[str, ModelInfo] = {
             context_window=4096,
             max_output_tokens=1024,
             multi_turn=False,
-            note="Tuned primarily for single-turn use (NIM model card).",
+            note="fine-tuned primarily for single-turn conversation (NIM model card)",
         ),
         ModelInfo(
             "julep-ai/samantha-1-turbo",
