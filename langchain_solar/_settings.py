@@ -8,14 +8,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from solar_api import AsyncSolarClient, SolarClient
-from solar_api.factory import build_clients
+from solar_api.factory import ClientOwner
 
 __all__ = ["SolarConnection"]
 
 ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
 
 
-class SolarConnection(BaseModel):
+class SolarConnection(ClientOwner, BaseModel):
     """Where requests go and how: provider, URL, key, timeouts, retries, HTTP clients."""
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -35,34 +35,6 @@ class SolarConnection(BaseModel):
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
-
-    def _connect(self) -> None:
-        """Resolve provider, URL and key (reading the environment) and build the clients."""
-        clients = build_clients(
-            provider=self.provider,
-            base_url=self.base_url,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
-        self.api_key = clients.endpoint.api_key
-        self.base_url = clients.endpoint.base_url
-        self._client = clients.sync
-        self._async_client = clients.async_
-
-    @property
-    def provider_name(self) -> str:
-        return self._client.provider.name
-
-    def list_models(self) -> list[str]:
-        """The model names the server lists (GET /models)."""
-        return [m.id for m in self._client.list_models().data]
-
-    async def alist_models(self) -> list[str]:
-        return [m.id for m in (await self._async_client.list_models()).data]
 
     # Pickles never carry the key (re-read from the provider's variable on load) or pools.
     def __getstate__(self) -> dict[Any, Any]:

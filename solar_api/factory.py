@@ -48,3 +48,63 @@ def build_clients(
         sync=SolarClient(**common, http_client=http_client),  # type: ignore[arg-type]
         async_=AsyncSolarClient(**common, http_client=http_async_client),  # type: ignore[arg-type]
     )
+
+
+class ClientOwner:
+    """Behaviour shared by the adapters' settings classes (LangChain's and LlamaIndex's).
+
+    The class that mixes this in declares the connection fields (``provider``,
+    ``base_url``, ``api_key``, ``timeout``, ``max_retries``, ``default_headers``,
+    ``http_client``, ``http_async_client``) and the ``_client``/``_async_client`` slots.
+    """
+
+    provider: str | None
+    base_url: str | None
+    api_key: SecretStr | None
+    timeout: TimeoutLike
+    max_retries: int
+    default_headers: dict[str, str] | None
+    http_client: httpx.Client | None
+    http_async_client: httpx.AsyncClient | None
+    _client: SolarClient
+    _async_client: AsyncSolarClient
+
+    def _connect(self) -> None:
+        """Resolve provider, URL and key (reading the environment) and build the clients."""
+        clients = build_clients(
+            provider=self.provider,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+        self.api_key = clients.endpoint.api_key
+        self.base_url = clients.endpoint.base_url
+        self._client = clients.sync
+        self._async_client = clients.async_
+
+    @property
+    def provider_name(self) -> str:
+        return self._client.provider.name
+
+    def list_models(self) -> list[str]:
+        """The model names the server lists (GET /models)."""
+        return [m.id for m in self._client.list_models().data]
+
+    async def alist_models(self) -> list[str]:
+        return [m.id for m in (await self._async_client.list_models()).data]
+
+    def check_model(self, model: str) -> None:
+        """Raise ``ValueError`` unless the server lists `model` (one GET /models).
+
+        Never called at construction: a model name is checked only when asked.
+        """
+        available = self.list_models()
+        if model not in available:
+            raise ValueError(
+                f"model: got {model!r}; the server at {self.base_url} lists "
+                f"{', '.join(available) or 'no models'}"
+            )

@@ -212,3 +212,12 @@ def test_list_models_on_adapters() -> None:
     )
     assert SolarEmbeddings(**conn(server)).list_models() == ["solar-pro2", "solar-mini"]
     assert server.requests[-1].method == "GET"
+
+
+def test_check_model_is_explicit_and_names_what_is_served() -> None:
+    server = Scripted(lambda _: httpx.Response(200, json={"data": [{"id": "solar-mini"}]}))
+    emb = SolarEmbeddings(**conn(server))
+    assert server.count == 0  # never at construction
+    emb.check_model("solar-mini")
+    with pytest.raises(ValueError, match="model: got 'solar-pro9'; the server at .* lists solar-mini"):
+        emb.check_model("solar-pro9")

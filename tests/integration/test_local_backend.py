@@ -1,0 +1,90 @@
+"""The local backend's lifecycle: start, answer, stop cleanly, also from the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from solar_api import local
+from solar_api.local import LOCAL_BASE_URL_ENV, LocalBackendError, LocalServer
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it has exited all the same.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_context_manager_starts_serves_and_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(LOCAL_BASE_URL_ENV)
+    with LocalServer(embeddings=False) as server:
+        assert os.environ[LOCAL_BASE_URL_ENV] == server.base_url
+        assert server.base_url.startswith("http://127.0.0.1:")
+        models = httpx.get(f"{server.base_url}/models", timeout=10).json()
+        assert [m["id"] for m in models["data"]] == ["solar-1-mini-chat"]
+        pid = server._process.pid  # type: ignore[union-attr]
+        url = server.base_url
+    assert not _alive(pid) and not server.running
+    assert LOCAL_BASE_URL_ENV not in os.environ
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/models", timeout=2)
+
+
+def test_server_is_stopped_when_the_block_raises() -> None:
+    server = LocalServer(embeddings=False)
+    with pytest.raises(RuntimeError, match="boom"), server:
+        pid = server._process.pid  # type: ignore[union-attr]
+        raise RuntimeError("boom")
+    assert not _alive(pid)
+
+
+def test_serve_command_prints_the_url_and_stops_on_ctrl_c() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solar_api.local", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = None
+    deadline = time.monotonic() + 120
+    assert proc.stdout is not None
+    while time.monotonic() < deadline and url is None:
+        line = proc.stdout.readline()
+        if "Serving" in line:
+            url = line.rsplit(" at ", 1)[1].strip()
+    assert url is not None, "the command never said it was serving"
+    assert httpx.get(f"{url}/models", timeout=10).status_code == 200
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert children, "the server runs as a child process"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    time.sleep(0.2)
+    assert not any(_alive(int(c)) for c in children), "no orphan server after Ctrl-C"
+
+
+def test_a_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = local.importlib.util.find_spec
+    monkeypatch.setattr(
+        local.importlib.util,
+        "find_spec",
+        lambda name: None if name.startswith("llama_cpp") else real(name),
+    )
+    with pytest.raises(LocalBackendError, match=r"pip install \"solar-integrations\[local\]\""):
+        LocalServer().start()
+
+
+def test_only_loopback_hosts() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        LocalServer(host="0.0.0.0")
