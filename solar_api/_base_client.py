@@ -67,7 +67,12 @@ class BaseClient:
         self._endpoint: ResolvedEndpoint = resolve_endpoint(
             provider=provider, base_url=base_url, api_key=api_key
         )
-        self.timeout = coerce_timeout(timeout)
+        read = self._endpoint.provider.default_read_timeout
+        self.timeout = (
+            coerce_timeout(timeout)
+            if timeout is not None or read is None
+            else httpx.Timeout(read, connect=DEFAULT_TIMEOUT.connect)
+        )
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self._warned_single_turn: set[str] = set()
         self._headers = {

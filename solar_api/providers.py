@@ -39,6 +39,9 @@ class Provider:
     # A cap sent when the caller sets no max_tokens (llama.cpp otherwise generates up to
     # the whole context window, and a small base model rarely stops by itself).
     default_max_tokens: int | None = None
+    # Read timeout when the caller sets none: CPU inference on one request slot can take
+    # minutes under load, and a timed-out request only queues behind itself if retried.
+    default_read_timeout: float | None = None
     label: str = ""
 
 
@@ -85,6 +88,7 @@ PROVIDERS: dict[str, Provider] = {
         tool_choice_required=False,
         null_assistant_content=False,
         default_max_tokens=512,
+        default_read_timeout=600.0,
     ),
     "openai_compatible": Provider(
         name="openai_compatible",

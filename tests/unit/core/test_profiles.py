@@ -84,3 +84,10 @@ def test_local_caps_generation_only_when_max_tokens_is_unset() -> None:
         model="m", messages=USER
     )
     assert "max_tokens" not in server.body
+
+
+def test_local_waits_longer_by_default_but_honours_a_given_timeout() -> None:
+    server = Scripted()
+    assert local(server).timeout.read == 600.0 and local(server).timeout.connect == 5.0
+    given = SolarClient(provider="local", base_url="http://127.0.0.1:1/v1", timeout=7)
+    assert given.timeout.read == 7.0

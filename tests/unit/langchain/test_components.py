@@ -219,5 +219,7 @@ def test_check_model_is_explicit_and_names_what_is_served() -> None:
     emb = SolarEmbeddings(**conn(server))
     assert server.count == 0  # never at construction
     emb.check_model("solar-mini")
-    with pytest.raises(ValueError, match="model: got 'solar-pro9'; the server at .* lists solar-mini"):
+    with pytest.raises(
+        ValueError, match="model: got 'solar-pro9'; the server at .* lists solar-mini"
+    ):
         emb.check_model("solar-pro9")
