@@ -220,6 +220,6 @@ def test_check_model_is_explicit_and_names_what_is_served() -> None:
     assert server.count == 0  # never at construction
     emb.check_model("solar-mini")
     with pytest.raises(
-        ValueError, match="model: got 'solar-pro9'; the server at .* lists solar-mini"
+        ValueError, match=r"model: got 'solar-pro9'; the server at .* lists solar-mini"
     ):
         emb.check_model("solar-pro9")
