@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import httpx
+from langchain_core.language_models import LangSmithParams
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from solar_api import AsyncSolarClient, SolarClient
 from solar_api.factory import ClientOwner
 
-__all__ = ["SolarConnection"]
+__all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
 
 ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
 
@@ -36,6 +37,11 @@ class SolarConnection(ClientOwner, BaseModel):
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
 
+    @property
+    def _key_env(self) -> str:
+        """The variable a serialized object's key is read from on load."""
+        return self._client.provider.api_key_env or "SOLAR_API_KEY"
+
     # Pickles never carry the key (re-read from the provider's variable on load) or pools.
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
@@ -46,3 +52,39 @@ class SolarConnection(ClientOwner, BaseModel):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         self._connect()
+
+
+def set_fields(values: dict[str, Any], model_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request fields that are set (not None), then ``model_kwargs`` merged last."""
+    return {k: v for k, v in values.items() if v is not None} | model_kwargs
+
+
+def check_model_kwargs(owner: BaseModel, reserved: set[str]) -> None:
+    """``model_kwargs`` may add body fields, never shadow a parameter the class has."""
+    model_kwargs: dict[str, Any] = getattr(owner, "model_kwargs", {})
+    clash = set(model_kwargs) & (set(type(owner).model_fields) | reserved)
+    if clash:
+        raise ValueError(
+            f"model_kwargs: {sorted(clash)} are parameters of {type(owner).__name__}; pass "
+            "them directly instead of through model_kwargs"
+        )
+
+
+def langsmith_params(
+    *,
+    provider: str,
+    model_type: Literal["chat", "llm"],
+    params: dict[str, Any],
+    stop: list[str] | None,
+) -> LangSmithParams:
+    """LangSmith's ``ls_*`` tracing fields from the effective request parameters."""
+    ls = LangSmithParams(
+        ls_provider=provider, ls_model_name=str(params["model"]), ls_model_type=model_type
+    )
+    if (temperature := params.get("temperature")) is not None:
+        ls["ls_temperature"] = temperature
+    if (max_tokens := params.get("max_tokens")) is not None:
+        ls["ls_max_tokens"] = max_tokens
+    if stop := stop or params.get("stop"):
+        ls["ls_stop"] = stop if isinstance(stop, list) else [stop]
+    return ls

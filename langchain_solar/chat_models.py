@@ -31,7 +31,7 @@ from solar_api import get_model_info
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
-from ._settings import SolarConnection
+from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["ChatSolar"]
 
@@ -101,12 +101,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
-        clash = set(self.model_kwargs) & (set(type(self).model_fields) | _REQUEST_FIELDS)
-        if clash:
-            raise ValueError(
-                f"model_kwargs: {sorted(clash)} are parameters of ChatSolar; pass them "
-                "directly instead of through model_kwargs"
-            )
+        check_model_kwargs(self, _REQUEST_FIELDS)
         self._connect()
         return self
 
@@ -125,22 +120,24 @@ class ChatSolar(BaseChatModel, SolarConnection):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._client.provider.api_key_env or "SOLAR_API_KEY"}
+        return {"api_key": self._key_env}
 
     @property
     def _default_params(self) -> dict[str, Any]:
-        params = {
-            "model": self.model_name,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "top_p": self.top_p,
-            "stop": self.stop or None,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "seed": self.seed,
-            "n": self.n,
-        }
-        return {k: v for k, v in params.items() if v is not None} | self.model_kwargs
+        return set_fields(
+            {
+                "model": self.model_name,
+                "temperature": self.temperature,
+                "max_tokens": self.max_tokens,
+                "top_p": self.top_p,
+                "stop": self.stop or None,
+                "frequency_penalty": self.frequency_penalty,
+                "presence_penalty": self.presence_penalty,
+                "seed": self.seed,
+                "n": self.n,
+            },
+            self.model_kwargs,
+        )
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -151,20 +148,12 @@ class ChatSolar(BaseChatModel, SolarConnection):
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = {**self._default_params, **kwargs}
-        provider = self.provider_name
-        ls = LangSmithParams(
-            ls_provider="upstage" if provider == "upstage" else provider,
-            ls_model_name=str(params.get("model", self.model_name)),
-            ls_model_type="chat",
+        return langsmith_params(
+            provider=self.provider_name,
+            model_type="chat",
+            params={**self._default_params, **kwargs},
+            stop=stop,
         )
-        if (temperature := params.get("temperature")) is not None:
-            ls["ls_temperature"] = temperature
-        if (max_tokens := params.get("max_tokens")) is not None:
-            ls["ls_max_tokens"] = max_tokens
-        if stop := stop or params.get("stop"):
-            ls["ls_stop"] = stop if isinstance(stop, list) else [stop]
-        return ls
 
     # -- request building -------------------------------------------------------------
     def _request(

@@ -16,7 +16,7 @@ from solar_api.chatml import render_chatml
 from solar_api.types import Completion, CompletionRequest
 
 from ._messages import messages_to_wire
-from ._settings import SolarConnection
+from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["SolarLLM", "chatml_prompt"]
 
@@ -63,11 +63,7 @@ class SolarLLM(BaseLLM, SolarConnection):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
-        clash = set(self.model_kwargs) & (set(type(self).model_fields) | {"prompt", "stream"})
-        if clash:
-            raise ValueError(
-                f"model_kwargs: {sorted(clash)} are parameters of SolarLLM; pass them directly"
-            )
+        check_model_kwargs(self, {"prompt", "stream", "stream_options"})
         self._connect()
         return self
 
@@ -85,43 +81,38 @@ class SolarLLM(BaseLLM, SolarConnection):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._client.provider.api_key_env or "SOLAR_API_KEY"}
+        return {"api_key": self._key_env}
 
     @property
     def _default_params(self) -> dict[str, Any]:
-        params = {
-            "model": self.model,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "stop": self.stop or None,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "seed": self.seed,
-            "n": self.n,
-            "best_of": self.best_of,
-            "logprobs": self.logprobs,
-        }
-        return {k: v for k, v in params.items() if v is not None} | self.model_kwargs
+        return set_fields(
+            {
+                "model": self.model,
+                "max_tokens": self.max_tokens,
+                "temperature": self.temperature,
+                "top_p": self.top_p,
+                "stop": self.stop or None,
+                "frequency_penalty": self.frequency_penalty,
+                "presence_penalty": self.presence_penalty,
+                "seed": self.seed,
+                "n": self.n,
+                "best_of": self.best_of,
+                "logprobs": self.logprobs,
+            },
+            self.model_kwargs,
+        )
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"provider": self.provider_name, "base_url": self.base_url, **self._default_params}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = {**self._default_params, **kwargs}
-        ls = LangSmithParams(
-            ls_provider=self.provider_name,
-            ls_model_name=str(params.get("model", self.model)),
-            ls_model_type="llm",
+        return langsmith_params(
+            provider=self.provider_name,
+            model_type="llm",
+            params={**self._default_params, **kwargs},
+            stop=stop,
         )
-        if (temperature := params.get("temperature")) is not None:
-            ls["ls_temperature"] = temperature
-        if (max_tokens := params.get("max_tokens")) is not None:
-            ls["ls_max_tokens"] = max_tokens
-        if stop := stop or params.get("stop"):
-            ls["ls_stop"] = stop
-        return ls
 
     def _request(
         self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
@@ -205,13 +196,7 @@ class SolarLLM(BaseLLM, SolarConnection):
         request = self._stream_request(prompt, stop, kwargs)
         with self._client.complete_stream(request, include_usage=self.stream_usage) as stream:
             for raw in stream:
-                for choice in raw.choices:
-                    chunk = GenerationChunk(
-                        text=choice.text,
-                        generation_info={"finish_reason": choice.finish_reason}
-                        if choice.finish_reason
-                        else None,
-                    )
+                for chunk in _chunks(raw):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -227,13 +212,19 @@ class SolarLLM(BaseLLM, SolarConnection):
         stream = await self._async_client.complete_stream(request, include_usage=self.stream_usage)
         async with stream:
             async for raw in stream:
-                for choice in raw.choices:
-                    chunk = GenerationChunk(
-                        text=choice.text,
-                        generation_info={"finish_reason": choice.finish_reason}
-                        if choice.finish_reason
-                        else None,
-                    )
+                for chunk in _chunks(raw):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
+
+
+def _chunks(raw: Completion) -> list[GenerationChunk]:
+    return [
+        GenerationChunk(
+            text=choice.text,
+            generation_info={"finish_reason": choice.finish_reason}
+            if choice.finish_reason
+            else None,
+        )
+        for choice in raw.choices
+    ]
