@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ._version import __version__
+from .downgrade import apply_downgrade, find_downgrade
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -75,6 +76,8 @@ class BaseClient:
         )
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self._warned_single_turn: set[str] = set()
+        # Fields this server rejected (see downgrade.py); applied to every later request.
+        self._learned: set[str] = set()
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -149,6 +152,8 @@ class BaseClient:
     ) -> httpx.Request:
         # An absolute URL, so a user-supplied http client's own base_url never applies
         # and the key goes only to the configured host.
+        if body is not None:
+            body = apply_downgrade(body, self._learned)
         content = (
             json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             if body is not None
@@ -180,8 +185,10 @@ class BaseClient:
         *,
         response: httpx.Response | None = None,
         exc: httpx.TransportError | None = None,
-    ) -> float:
-        """After a failed attempt: the seconds to wait before the next, or the final error.
+        body: dict[str, Any] | None = None,
+    ) -> float | None:
+        """After a failed attempt: the seconds to wait before the next, None to send again
+        at once in a form the server takes (not counted as a retry), or the final error.
 
         The whole retry policy is applied here, for both send loops.
         """
@@ -194,9 +201,25 @@ class BaseClient:
             raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
+        if response.status_code in (400, 422) and body is not None and self._learn(body, response):
+            return None
         if self.retry.is_retryable_status(response.status_code) and attempt < self.max_retries:
             return self.retry.delay(attempt, response.headers)
         raise status_error_from_response(response)
+
+    def _learn(self, body: dict[str, Any], response: httpx.Response) -> bool:
+        label = find_downgrade(apply_downgrade(body, self._learned), response.text, self._learned)
+        if label is None:
+            return False
+        self._learned.add(label)
+        logger.warning(
+            "%s rejected %r (%s %s); sending requests without it from now on",
+            self.base_url,
+            label,
+            response.status_code,
+            " ".join(response.text.split())[:200],
+        )
+        return True
 
     # -- bodies -----------------------------------------------------------------
     def chat_body(

@@ -118,10 +118,14 @@ class AsyncSolarClient(BaseClient):
                     finally:
                         await response.aclose()
             except httpx.TransportError as exc:
-                await self._sleep(self._retry_delay_or_raise(request, attempt, exc=exc))
+                delay = self._retry_delay_or_raise(request, attempt, exc=exc)
+                await self._sleep(delay or 0.0)
                 attempt += 1
                 continue
-            await self._sleep(self._retry_delay_or_raise(request, attempt, response=response))
+            delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
+            if delay is None:
+                continue  # the same call, in a form this server takes
+            await self._sleep(delay)
             attempt += 1
 
     # -- endpoints ----------------------------------------------------------------

@@ -117,10 +117,14 @@ class SolarClient(BaseClient):
                     finally:
                         response.close()
             except httpx.TransportError as exc:
-                self._sleep(self._retry_delay_or_raise(request, attempt, exc=exc))
+                delay = self._retry_delay_or_raise(request, attempt, exc=exc)
+                self._sleep(delay or 0.0)
                 attempt += 1
                 continue
-            self._sleep(self._retry_delay_or_raise(request, attempt, response=response))
+            delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
+            if delay is None:
+                continue  # the same call, in a form this server takes
+            self._sleep(delay)
             attempt += 1
 
     # -- endpoints ----------------------------------------------------------------
