@@ -120,8 +120,12 @@ def _same_arguments(raw: dict[str, Any], call: ToolCall | InvalidToolCall) -> bo
         return False
 
 
-def message_to_wire(message: BaseMessage) -> dict[str, Any]:
-    """One LangChain message as a chat-completions message dict."""
+def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) -> dict[str, Any]:
+    """One LangChain message as a chat-completions message dict.
+
+    ``include_reasoning`` sends an assistant turn's ``reasoning_content`` back, for
+    servers that want it in tool loops.
+    """
     out: dict[str, Any]
     if isinstance(message, HumanMessage):
         out = {"role": "user", "content": _user_content(message.content)}
@@ -142,6 +146,9 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
             out["tool_calls"] = calls
         if message.additional_kwargs.get("continue"):
             out["continue"] = True
+        reasoning = message.additional_kwargs.get("reasoning_content")
+        if include_reasoning and isinstance(reasoning, str) and reasoning:
+            out["reasoning_content"] = reasoning
         # An assistant turn that only calls tools or only asks to be continued has no content.
         if text or not (calls or out.get("continue")):
             out["content"] = text
@@ -177,10 +184,20 @@ def _tool_content(content: list[Any]) -> str:
     return text if text else json.dumps(content, ensure_ascii=False, default=str)
 
 
-def messages_to_wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+def messages_to_wire(
+    messages: Sequence[BaseMessage], *, include_reasoning: bool = False
+) -> list[dict[str, Any]]:
     if not messages:
         raise ValueError("messages: got an empty list; at least one message is required")
-    return [message_to_wire(m) for m in messages]
+    return [message_to_wire(m, include_reasoning=include_reasoning) for m in messages]
+
+
+def _reasoning_alias(extra: dict[str, Any]) -> dict[str, Any]:
+    # Servers call it reasoning_content (DeepSeek, vLLM) or reasoning (OpenRouter, Ollama);
+    # langchain-core reads reasoning_content into a "reasoning" content block.
+    if isinstance(extra.get("reasoning"), str) and "reasoning_content" not in extra:
+        extra["reasoning_content"] = extra.pop("reasoning")
+    return extra
 
 
 def usage_to_metadata(usage: Usage) -> UsageMetadata:
@@ -234,7 +251,7 @@ def response_to_message(
 ) -> AIMessage:
     calls, invalid = _parse_tool_calls(message)
     # Fields the server adds (reasoning_content, llama.cpp's function_call...) are kept.
-    additional = dict(message.model_extra or {})
+    additional = _reasoning_alias(dict(message.model_extra or {}))
     if message.tool_calls:
         additional["tool_calls"] = [c.to_wire() for c in message.tool_calls]
         # llama.cpp repeats the first call in the deprecated function_call field.
@@ -262,7 +279,7 @@ def chunk_to_message(choice: ChunkChoice, *, chunk_id: str) -> AIMessageChunk:
                 index=tc.index,
             )
         )
-    extra = dict(delta.model_extra) if delta.model_extra else {}
+    extra = _reasoning_alias(dict(delta.model_extra)) if delta.model_extra else {}
     # Deprecated duplicates of tool_calls (llama.cpp) or nulls would only add noise when
     # chunks are merged.
     if chunks or extra.get("function_call") is None:

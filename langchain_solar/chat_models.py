@@ -89,6 +89,10 @@ class ChatSolar(BaseChatModel, SolarConnection):
     """Ask for token usage on streams (``stream_options``); None: the provider's default."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra request-body fields the package does not model; merged last."""
+    extra_body: dict[str, Any] | None = None
+    """Like ``model_kwargs`` (ChatOpenAI's name for it); a clash with either is an error."""
+    send_reasoning: bool | None = None
+    """Send assistant ``reasoning_content`` back; None: the provider profile decides."""
 
     @model_validator(mode="before")
     @classmethod
@@ -102,6 +106,15 @@ class ChatSolar(BaseChatModel, SolarConnection):
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
         check_model_kwargs(self, _REQUEST_FIELDS)
+        if self.extra_body:
+            clash = set(self.extra_body) & (
+                set(self.model_kwargs) | set(type(self).model_fields) | _REQUEST_FIELDS
+            )
+            if clash:
+                raise ValueError(
+                    f"extra_body: {sorted(clash)} are already parameters of ChatSolar or keys "
+                    "of model_kwargs; set each field in one place"
+                )
         self._connect()
         return self
 
@@ -136,7 +149,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "seed": self.seed,
                 "n": self.n,
             },
-            self.model_kwargs,
+            {**self.model_kwargs, **(self.extra_body or {})},
         )
 
     @property
@@ -164,7 +177,11 @@ class ChatSolar(BaseChatModel, SolarConnection):
             params["stop"] = stop
         params.pop("stream", None)
         params.pop("stream_options", None)
-        return ChatCompletionRequest(messages=messages_to_wire(messages), **params)
+        reasoning = self.send_reasoning
+        if reasoning is None:
+            reasoning = self._client.provider.echo_reasoning
+        wire = messages_to_wire(messages, include_reasoning=reasoning)
+        return ChatCompletionRequest(messages=wire, **params)
 
     def _create_chat_result(self, response: ChatCompletion) -> ChatResult:
         generations = []

@@ -63,7 +63,7 @@ def _legacy_tool_call(call: Any) -> dict[str, Any]:
     }
 
 
-def message_to_wire(message: ChatMessage) -> dict[str, Any]:
+def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) -> dict[str, Any]:
     role_value = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLE_MAP.get(role_value)
     if role is None:
@@ -73,6 +73,7 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
     text_parts: list[str] = []
     parts: list[dict[str, Any]] = []
     tool_calls: list[dict[str, Any]] = []
+    thinking: list[str] = []
     has_image = False
     for block in message.blocks:
         if isinstance(block, TextBlock):
@@ -96,7 +97,8 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
                 }
             )
         elif isinstance(block, ThinkingBlock):
-            continue  # chat completions take no reasoning input
+            if block.content:
+                thinking.append(block.content)
         else:
             raise ValueError(
                 f"ChatMessage.blocks: {type(block).__name__} is not supported; use text, image "
@@ -116,6 +118,8 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
             out["tool_calls"] = tool_calls
         if extra.get("continue"):
             out["continue"] = True
+        if include_reasoning and thinking:
+            out["reasoning_content"] = "".join(thinking)
     if role == "tool":
         call_id = extra.get("tool_call_id")
         if not call_id:
@@ -129,10 +133,12 @@ def message_to_wire(message: ChatMessage) -> dict[str, Any]:
     return out
 
 
-def messages_to_wire(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+def messages_to_wire(
+    messages: Sequence[ChatMessage], *, include_reasoning: bool = False
+) -> list[dict[str, Any]]:
     if not messages:
         raise ValueError("messages: got an empty list; at least one message is required")
-    return [message_to_wire(m) for m in messages]
+    return [message_to_wire(m, include_reasoning=include_reasoning) for m in messages]
 
 
 def _tool_kwargs(arguments: str) -> dict[str, Any] | str:

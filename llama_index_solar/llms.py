@@ -83,6 +83,10 @@ class Solar(FunctionCallingLLM, SolarConnection):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
     )
+    send_reasoning: bool | None = Field(
+        default=None,
+        description="Send thinking blocks back as reasoning_content; None: the provider decides.",
+    )
     stream_usage: bool | None = Field(
         default=None, description="Ask for usage on streams; None: the provider's default."
     )
@@ -162,7 +166,12 @@ class Solar(FunctionCallingLLM, SolarConnection):
         params = self._params(kwargs)
         for key in ("stream", "stream_options", "use_chat_completions"):
             params.pop(key, None)
-        return ChatCompletionRequest(messages=messages_to_wire(messages), **params)
+        reasoning = self.send_reasoning
+        if reasoning is None:
+            reasoning = self._client.provider.echo_reasoning
+        return ChatCompletionRequest(
+            messages=messages_to_wire(messages, include_reasoning=reasoning), **params
+        )
 
     def _completion_request(self, prompt: str, kwargs: dict[str, Any]) -> CompletionRequest:
         params = self._params(kwargs)

@@ -42,6 +42,9 @@ class Provider:
     # Read timeout when the caller sets none: CPU inference on one request slot can take
     # minutes under load, and a timed-out request only queues behind itself if retried.
     default_read_timeout: float | None = None
+    # Whether assistant turns must carry their reasoning_content back (tool loops on
+    # reasoning models that require it); none of the presets does.
+    echo_reasoning: bool = False
     label: str = ""
 
 
