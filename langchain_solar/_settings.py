@@ -31,6 +31,12 @@ class SolarConnection(ClientOwner, BaseModel):
     """Seconds (or an ``httpx.Timeout``); default 60 s, 5 s to connect."""
     max_retries: int = Field(default=2, ge=0)
     default_headers: dict[str, str] | None = None
+    proxy: str | None = None
+    """An HTTP(S) proxy URL; by default HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply."""
+    verify: bool | str | None = None
+    """TLS verification: on by default; False, or a CA bundle path for a private CA."""
+    cert: str | tuple[str, str] | None = None
+    """A client certificate: a PEM file, or (certificate, key) files."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
 

@@ -25,6 +25,7 @@ from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .registry import get_model_info
 from .retry import RetryPolicy
+from .tls import pool_options
 from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
@@ -64,7 +65,12 @@ class BaseClient:
         max_retries: int = 2,
         default_headers: dict[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
+        pool_settings: dict[str, Any] | None = None,
     ) -> None:
+        # Proxy/TLS/trust_env for the pools this client makes, checked now (a bad CA path
+        # fails here) and turned into httpx options when a pool is made.
+        self._pool_settings = pool_settings or {}
+        pool_options(**self._pool_settings)
         self._endpoint: ResolvedEndpoint = resolve_endpoint(
             provider=provider, base_url=base_url, api_key=api_key
         )
@@ -106,6 +112,10 @@ class BaseClient:
     def _reset_transport(self) -> None:
         """Forget pools and per-process state (after unpickling)."""
         self._user_http = None
+
+    @property
+    def _pool_options(self) -> dict[str, Any]:
+        return pool_options(**self._pool_settings)
 
     # -- configuration, read-only ------------------------------------------------
     @property

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
 from .retry import RetryPolicy
 from .streaming import AsyncStream
+from .tls import CertLike, VerifyLike
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -64,6 +65,10 @@ class AsyncSolarClient(BaseClient):
         default_headers: dict[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
+        proxy: str | httpx.Proxy | None = None,
+        verify: VerifyLike = True,
+        cert: CertLike = None,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -73,6 +78,7 @@ class AsyncSolarClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             retry_policy=retry_policy,
+            pool_settings={"proxy": proxy, "verify": verify, "cert": cert, "trust_env": trust_env},
         )
         self._user_http = http_client
         self._reset_transport()
@@ -95,7 +101,10 @@ class AsyncSolarClient(BaseClient):
         http = self._pools.get(loop)
         if http is None or http.is_closed:
             http = httpx.AsyncClient(
-                timeout=self.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+                timeout=self.timeout,
+                limits=DEFAULT_LIMITS,
+                follow_redirects=False,
+                **self._pool_options,
             )
             self._pools[loop] = http
         return http

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
 from .retry import RetryPolicy
 from .streaming import Stream
+from .tls import CertLike, VerifyLike
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -59,6 +60,10 @@ class SolarClient(BaseClient):
         default_headers: dict[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
+        proxy: str | httpx.Proxy | None = None,
+        verify: VerifyLike = True,
+        cert: CertLike = None,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -68,6 +73,7 @@ class SolarClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             retry_policy=retry_policy,
+            pool_settings={"proxy": proxy, "verify": verify, "cert": cert, "trust_env": trust_env},
         )
         self._user_http = http_client
         self._reset_transport()
@@ -93,7 +99,10 @@ class SolarClient(BaseClient):
             with self._lock:
                 if self._http is None or self._pid != os.getpid():
                     self._http = httpx.Client(
-                        timeout=self.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+                        timeout=self.timeout,
+                        limits=DEFAULT_LIMITS,
+                        follow_redirects=False,
+                        **self._pool_options,
                     )
                     self._pid = os.getpid()
                 http = self._http

@@ -11,6 +11,7 @@ from ._base_client import TimeoutLike
 from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .providers import ResolvedEndpoint, resolve_endpoint
+from .tls import CertLike, VerifyLike
 
 __all__ = ["ClientPair", "build_clients"]
 
@@ -32,6 +33,9 @@ def build_clients(
     default_headers: dict[str, str] | None,
     http_client: httpx.Client | None = None,
     http_async_client: httpx.AsyncClient | None = None,
+    proxy: str | None = None,
+    verify: VerifyLike | None = None,
+    cert: CertLike = None,
 ) -> ClientPair:
     """Resolve provider, URL and key once (reading the environment), build both clients."""
     endpoint = resolve_endpoint(provider=provider, base_url=base_url, api_key=api_key)
@@ -42,6 +46,9 @@ def build_clients(
         "timeout": timeout,
         "max_retries": max_retries,
         "default_headers": default_headers,
+        "proxy": proxy,
+        "verify": True if verify is None else verify,
+        "cert": cert,
     }
     return ClientPair(
         endpoint=endpoint,
@@ -66,6 +73,9 @@ class ClientOwner:
     default_headers: dict[str, str] | None
     http_client: httpx.Client | None
     http_async_client: httpx.AsyncClient | None
+    proxy: str | None
+    verify: bool | str | None
+    cert: str | tuple[str, str] | None
     _client: SolarClient
     _async_client: AsyncSolarClient
 
@@ -80,6 +90,9 @@ class ClientOwner:
             default_headers=self.default_headers,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
+            proxy=self.proxy,
+            verify=self.verify,
+            cert=self.cert,
         )
         self.api_key = clients.endpoint.api_key
         self.base_url = clients.endpoint.base_url

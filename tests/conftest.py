@@ -15,6 +15,14 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         "NVIDIA_BASE_URL",
         "JULEP_BASE_URL",
         "SOLAR_LOCAL_BASE_URL",
+        # Tests talk to 127.0.0.1 only; a proxy from the machine's environment must not
+        # apply (the proxy tests set their own).
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
     ):
         monkeypatch.delenv(var, raising=False)
 
