@@ -23,7 +23,7 @@ USER = [{"role": "user", "content": "x"}]
 
 
 class _Upstream(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
         body = json.dumps(chat_json(f"served over {self.server.kind}")).encode()  # type: ignore[attr-defined]
         self.send_response(200)
@@ -39,7 +39,7 @@ class _Upstream(BaseHTTPRequestHandler):
 class _Proxy(BaseHTTPRequestHandler):
     """A forward proxy for plain-HTTP targets (absolute-form request lines)."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.server.seen.append((self.command, self.path, self.headers.get("authorization")))  # type: ignore[attr-defined]
         target = urlsplit(self.path)
         payload = self.rfile.read(int(self.headers["content-length"]))
