@@ -169,7 +169,7 @@ def test_client_certificates(ca: trustme.CA, tmp_path: Path) -> None:
 
 
 def test_bad_tls_settings_fail_at_construction(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="verify: '/nope.pem' is not a readable CA bundle"):
+    with pytest.raises(ValueError, match=r"verify: '/nope\.pem' is not a readable CA bundle"):
         SolarClient(base_url="https://127.0.0.1:1/v1", verify="/nope.pem")
     with pytest.raises(ValueError, match="cert: a client certificate needs verify"):
         SolarClient(base_url="https://127.0.0.1:1/v1", verify=False, cert="x.pem")
