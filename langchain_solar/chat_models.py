@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal
@@ -24,10 +25,11 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from solar_api import get_model_info
+from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
@@ -93,6 +95,10 @@ class ChatSolar(BaseChatModel, SolarConnection):
     """Like ``model_kwargs`` (ChatOpenAI's name for it); a clash with either is an error."""
     send_reasoning: bool | None = None
     """Send assistant ``reasoning_content`` back; None: the provider profile decides."""
+    tokenizer: str | None = None
+    """A ``tokenizer.json`` for exact token counts; without one, a calibrated estimate."""
+
+    _counter: TokenCounter = PrivateAttr(default_factory=EstimatedTokens)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +112,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
         check_model_kwargs(self, _REQUEST_FIELDS)
+        self._counter = token_counter(self.tokenizer)
         if self.extra_body:
             clash = set(self.extra_body) & (
                 set(self.model_kwargs) | set(type(self).model_fields) | _REQUEST_FIELDS
@@ -398,6 +405,26 @@ class ChatSolar(BaseChatModel, SolarConnection):
             )
             return RunnableMap(raw=llm) | with_fallback
         return llm | output_parser
+
+    # -- token counting: offline, never a download ------------------------------------
+    def get_token_ids(self, text: str) -> list[int]:
+        if not self._counter.exact:
+            raise NotImplementedError(
+                "get_token_ids needs an exact tokenizer: pass tokenizer='path/to/tokenizer.json' "
+                "(get_num_tokens works without one, as a calibrated estimate)"
+            )
+        return self._counter.encode(text)
+
+    def get_num_tokens(self, text: str) -> int:
+        return self._counter.count(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        total = count_message_tokens(self._counter, messages_to_wire(messages))
+        for tool in tools or ():
+            total += self._counter.count(json.dumps(convert_to_openai_tool(tool)))
+        return total
 
     # -- model information ---------------------------------------------------------------------
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.generic_utils import (
@@ -25,7 +25,7 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, model_validator
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -33,6 +33,7 @@ from llama_index.core.llms.llm import ToolSelection
 
 from solar_api import get_model_info
 from solar_api.partial_json import parse_partial_json
+from solar_api.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -83,6 +84,10 @@ class Solar(FunctionCallingLLM, SolarConnection):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
     )
+    tokenizer: str | None = Field(
+        default=None,
+        description="A tokenizer.json for exact token counts; otherwise a calibrated estimate.",
+    )
     send_reasoning: bool | None = Field(
         default=None,
         description="Send thinking blocks back as reasoning_content; None: the provider decides.",
@@ -97,6 +102,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
     is_function_calling_model: bool | None = Field(
         default=None, description="Overrides the registry."
     )
+
+    _counter: TokenCounter = PrivateAttr(default_factory=EstimatedTokens)
 
     model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
 
@@ -119,7 +126,17 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 "pass them directly"
             )
         self._connect()
+        self._counter = token_counter(self.tokenizer)
         return self
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in `text`, offline: exact with ``tokenizer=``, else the estimate."""
+        return self._counter.count(text)
+
+    def get_tokenizer(self) -> Callable[[str], list[int]]:
+        """For ``Settings.tokenizer``: text to token ids (placeholder ids of the right
+        length when counting by estimate)."""
+        return self._counter.encode
 
     @classmethod
     def class_name(cls) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from .async_client import AsyncSolarClient
@@ -21,6 +21,7 @@ from .client import SolarClient
 from .errors import ContextLengthExceededError
 from .registry import get_model_info
 from .textsplit import split_text
+from .tokens import EstimatedTokens, TokenCounter
 from .types import ChatCompletion, ChatCompletionRequest
 
 __all__ = [
@@ -79,6 +80,8 @@ class SummaryPlan:
     temperature: float = 0.7
     max_tokens: int | None = None
     context_window: int | None = None
+    # Sizes parts of a long text; the calibrated estimate unless a tokenizer is given.
+    counter: TokenCounter = field(default_factory=EstimatedTokens, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_choice("format", self.format, get_args(SummaryFormat))
@@ -98,11 +101,14 @@ class SummaryPlan:
         return self.provider == "upstage" and get_model_info(self.model).summarization
 
     @property
-    def max_part_chars(self) -> int:
+    def max_part_tokens(self) -> int:
         window = self.context_window or get_model_info(self.model).context_window
         reserve = self.max_tokens or min(1024, window // 4)
-        # About 3 characters per token (estimate_tokens), less the prompt's own words.
-        return max(MIN_CHARS * 2, (window - reserve - 200) * 3)
+        # Room for the part: the window less the reply and the prompt's own words.
+        return max(MIN_CHARS, window - reserve - 200)
+
+    def split(self, text: str) -> list[str]:
+        return split_text(text, self.max_part_tokens, self.counter.count)
 
     def request(self, text: str) -> ChatCompletionRequest:
         if self.dedicated:
@@ -161,7 +167,7 @@ def summarize(
             return run(" ".join(one(h, depth + 1) for h in _halves(part)), depth + 1)
 
     def run(body: str, depth: int) -> str:
-        parts = split_text(body, plan.max_part_chars)
+        parts = plan.split(body)
         if len(parts) <= 1:
             return one(body, depth)
         done = 0
@@ -204,7 +210,7 @@ async def asummarize(
             return await run(" ".join(halves), depth + 1)
 
     async def run(body: str, depth: int) -> str:
-        parts = split_text(body, plan.max_part_chars)
+        parts = plan.split(body)
         if len(parts) <= 1:
             return await one(body, depth)
         done = 0

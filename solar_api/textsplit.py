@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ["estimate_tokens", "split_text"]
+__all__ = ["split_text"]
 
 # Latin and CJK sentence ends (ideographic full stop, fullwidth ? and !).
 _SENTENCE_END = re.compile("(?<=[.!?])\\s+|(?<=[\u3002\uff1f\uff01])\\s*")
-
-
-def estimate_tokens(text: str) -> int:
-    """A deliberately generous token estimate: 1 token per 3 characters, at least 1.
-
-    Subword tokenizers give about 4 English characters per token and fewer for Korean
-    (about 1.5 to 2.5); a third of the character count rarely undercounts English and
-    keeps splitting safe. Only used to decide where to split; the server has the last
-    word, and a context-length error makes the caller split further.
-    """
-    return max(1, -(-len(text) // 3))
 
 
 def _pieces(text: str, level: int) -> list[str]:
@@ -29,35 +19,40 @@ def _pieces(text: str, level: int) -> list[str]:
     return text.split(" ")
 
 
-def split_text(text: str, max_chars: int) -> list[str]:
-    """Parts of at most `max_chars` characters, cut at the largest boundary that fits."""
-    if max_chars < 1:
-        raise ValueError(f"max_chars: got {max_chars}; expected >= 1")
-    return _split(text.strip(), max_chars, 0)
+def split_text(text: str, max_size: int, size: Callable[[str], int] = len) -> list[str]:
+    """Parts of at most `max_size` (by `size`: characters, or a token counter), cut at the
+    largest boundary that fits. Sizes of pieces are added up rather than re-measured, so
+    long texts split in linear time."""
+    if max_size < 1:
+        raise ValueError(f"max_size: got {max_size}; expected >= 1")
+    return _split(text.strip(), max_size, size, 0)
 
 
-def _split(text: str, max_chars: int, level: int) -> list[str]:
-    if len(text) <= max_chars:
+def _split(text: str, max_size: int, size: Callable[[str], int], level: int) -> list[str]:
+    if size(text) <= max_size:
         return [text] if text else []
     if level > 2:
-        return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+        # No boundary left: cut by characters in proportion to the size.
+        step = max(1, len(text) * max_size // max(size(text), 1))
+        return [text[i : i + step] for i in range(0, len(text), step)]
     joiner = ("\n\n", " ", " ")[level]
     parts: list[str] = []
-    current = ""
+    current: list[str] = []
+    current_size = 0
     for piece in _pieces(text, level):
         piece = piece.strip()
-        if len(piece) > max_chars:
+        piece_size = size(piece)
+        if piece_size > max_size:
             if current:
-                parts.append(current)
-                current = ""
-            parts.extend(_split(piece, max_chars, level + 1))
+                parts.append(joiner.join(current))
+                current, current_size = [], 0
+            parts.extend(_split(piece, max_size, size, level + 1))
             continue
-        candidate = f"{current}{joiner}{piece}" if current else piece
-        if len(candidate) <= max_chars:
-            current = candidate
-        else:
-            parts.append(current)
-            current = piece
+        if current and current_size + piece_size + 1 > max_size:
+            parts.append(joiner.join(current))
+            current, current_size = [], 0
+        current.append(piece)
+        current_size += piece_size + (1 if len(current) > 1 else 0)
     if current:
-        parts.append(current)
+        parts.append(joiner.join(current))
     return parts

@@ -88,3 +88,20 @@ def test_a_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
 def test_only_loopback_hosts() -> None:
     with pytest.raises(ValueError, match="loopback"):
         LocalServer(host="0.0.0.0")
+
+
+def test_recorded_token_counts_match_the_real_tokenizer() -> None:
+    # The estimate's calibration (tests/unit/core/test_tokens.py) rests on these counts.
+    import json
+    from pathlib import Path
+
+    from llama_cpp import Llama
+
+    from solar_api.local import ensure_model_file
+
+    samples = Path(__file__).resolve().parents[1] / "fixtures" / "token_samples"
+    counts = json.loads((samples / "gemma3_counts.json").read_text())
+    vocab = Llama(model_path=str(ensure_model_file()), vocab_only=True, verbose=False)
+    for name, expected in counts.items():
+        text = (samples / name).read_text().encode()
+        assert len(vocab.tokenize(text, add_bos=False, special=False)) == expected, name
