@@ -69,6 +69,18 @@ def _response_format(body: Body) -> None:
         _instruct(body, "Reply with one JSON object and nothing else.")
 
 
+def _continuation(body: Body) -> None:
+    messages = body.get("messages", [])
+    if messages and messages[-1].get("continue") and not messages[-1].get("content"):
+        messages.pop()  # the model answers as the assistant anyway
+    for message in messages:
+        message.pop("continue", None)
+
+
+def _sent_continue(body: Body) -> bool:
+    return any("continue" in m for m in body.get("messages", []))
+
+
 def _sent(field: str) -> Callable[[Body], bool]:
     return lambda body: field in body
 
@@ -113,6 +125,7 @@ DOWNGRADES: list[tuple[str, Callable[[Body], bool], re.Pattern[str], Callable[[B
         ),
         _names,
     ),
+    ("continue", _sent_continue, re.compile(r"\bcontinue\b"), _continuation),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .downgrade import DOWNGRADES, apply_downgrade
 from .providers import Provider
 
 __all__ = ["adapt_body"]
@@ -16,7 +17,31 @@ __all__ = ["adapt_body"]
 logger = logging.getLogger("solar_api")
 
 
+def _unsupported(provider: Provider, body: dict[str, Any]) -> set[str]:
+    labels = set()
+    if not provider.parallel_tool_calls:
+        labels.add("parallel_tool_calls")
+    if not provider.message_names:
+        labels.add("name")
+    if provider.max_tokens_field != "max_tokens":
+        labels.add("max_tokens")
+    if not provider.continuation:
+        labels.add("continue")
+    fmt = body.get("response_format")
+    if not provider.json_object and isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        labels.add("response_format")
+    return labels
+
+
 def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
+    changed = [
+        label
+        for label, sent, _, _ in DOWNGRADES
+        if label in _unsupported(provider, body) and sent(body)
+    ]
+    if changed:
+        body = apply_downgrade(body, set(changed))
+        logger.debug("provider %s does not take %s: adapted", provider.name, ", ".join(changed))
     if provider.default_max_tokens is not None and "max_tokens" not in body:
         body["max_tokens"] = provider.default_max_tokens
         logger.debug(

@@ -45,7 +45,41 @@ class Provider:
     # Whether assistant turns must carry their reasoning_content back (tool loops on
     # reasoning models that require it); none of the presets does.
     echo_reasoning: bool = False
+    # What the server takes (False: the request builder adapts the field, see profiles.py).
+    parallel_tool_calls: bool = True
+    message_names: bool = True
+    json_object: bool = True
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    # Julep's assistant continuation (`continue: true` with no content).
+    continuation: bool = False
     label: str = ""
+
+    def adaptations(self) -> list[str]:
+        """What the request builder changes for this provider, for docs and logs."""
+        notes = []
+        if not self.stream_usage:
+            notes.append("no stream_options")
+        if self.json_schema_style == "llama_cpp":
+            notes.append("json_schema as json_object+schema")
+        if not self.tool_choice_required:
+            notes.append('"required" with one tool as that tool')
+        if not self.null_assistant_content:
+            notes.append('tool-call turns with content ""')
+        if self.default_max_tokens is not None:
+            notes.append(f"max_tokens {self.default_max_tokens} when unset")
+        if self.default_read_timeout is not None:
+            notes.append(f"read timeout {self.default_read_timeout:.0f} s when unset")
+        if not self.parallel_tool_calls:
+            notes.append("no parallel_tool_calls")
+        if not self.message_names:
+            notes.append("names moved into the text")
+        if not self.json_object:
+            notes.append("JSON mode as an instruction")
+        if self.max_tokens_field != "max_tokens":
+            notes.append(f"max_tokens sent as {self.max_tokens_field}")
+        if not self.continuation:
+            notes.append("continue turns dropped")
+        return notes
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -76,6 +110,7 @@ PROVIDERS: dict[str, Provider] = {
         requires_api_key=True,
         default_model="julep-ai/samantha-1-turbo",
         stream_usage=False,
+        continuation=True,
     ),
     "local": Provider(
         name="local",
@@ -90,6 +125,7 @@ PROVIDERS: dict[str, Provider] = {
         json_schema_style="llama_cpp",
         tool_choice_required=False,
         null_assistant_content=False,
+        message_names=False,
         default_max_tokens=512,
         default_read_timeout=600.0,
     ),

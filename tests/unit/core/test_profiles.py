@@ -91,3 +91,49 @@ def test_local_waits_longer_by_default_but_honours_a_given_timeout() -> None:
     assert local(server).timeout.read == 600.0 and local(server).timeout.connect == 5.0
     given = SolarClient(provider="local", base_url="http://127.0.0.1:1/v1", timeout=7)
     assert given.timeout.read == 7.0
+
+
+def test_profiles_adapt_before_sending_and_say_so(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="solar_api")
+    server = Scripted()
+    messages = [
+        {"role": "user", "content": "Hi", "name": "Homer"},
+        {"role": "assistant", "name": "Samantha", "continue": True},
+    ]
+    local(server).chat(model="m", messages=messages, max_tokens=5)
+    assert server.body["messages"] == [{"role": "user", "content": "Homer: Hi"}]
+    assert "does not take name, continue: adapted" in caplog.text
+    julep = SolarClient(provider="julep", api_key="k", http_client=server.sync_client())
+    julep.chat(model="m", messages=messages)
+    assert server.body["messages"] == messages  # Julep takes both
+
+
+def test_a_provider_that_wants_max_completion_tokens() -> None:
+    from dataclasses import replace
+
+    from solar_api.profiles import adapt_body
+    from solar_api.providers import PROVIDERS
+
+    provider = replace(
+        PROVIDERS["openai_compatible"],
+        max_tokens_field="max_completion_tokens",
+        json_object=False,
+        parallel_tool_calls=False,
+    )
+    body = {
+        "model": "m",
+        "messages": list(USER),
+        "max_tokens": 9,
+        "parallel_tool_calls": True,
+        "response_format": {"type": "json_object"},
+    }
+    out = adapt_body(body, provider)
+    assert (
+        out["max_completion_tokens"] == 9
+        and "max_tokens" not in out
+        and "parallel_tool_calls" not in out
+    )
+    assert (
+        "response_format" not in out
+        and out["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
+    )
