@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -279,7 +280,9 @@ class BaseClient:
         stream: bool,
         include_usage: bool | None,
     ) -> dict[str, Any]:
-        body = adapt_body(req.to_wire(), self.provider)
+        overrides = get_model_info(req.model).overrides
+        profile = replace(self.provider, **overrides) if overrides else self.provider
+        body = adapt_body(req.to_wire(), profile)
         if stream:
             body["stream"] = True
             # Usage on streams is asked for by default where the provider takes it;

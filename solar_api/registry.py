@@ -6,8 +6,10 @@ model an OpenAI-compatible server hosts can be used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal
 
 __all__ = ["DEFAULT_MODEL_INFO", "MODELS", "ModelInfo", "get_model_info", "register_model"]
 
@@ -27,6 +29,8 @@ class ModelInfo:
     embedding: bool = False
     known: bool = True
     note: str = ""
+    # Provider capability fields this model overrides (see providers.Provider).
+    overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _upstage_chat(name: str, context_window: int, max_output_tokens: int) -> ModelInfo:
@@ -96,6 +100,9 @@ MODELS: dict[str, ModelInfo] = {
             max_output_tokens=1024,
             multi_turn=False,
             note="fine-tuned primarily for single-turn conversation (NIM model card)",
+            # The card lists max_tokens, temperature, top_p, stop, frequency_penalty,
+            # presence_penalty and seed as its parameters: JSON mode is asked for in words.
+            overrides=MappingProxyType({"json_object": False, "parallel_tool_calls": False}),
         ),
         ModelInfo(
             "julep-ai/samantha-1-turbo",

@@ -137,3 +137,15 @@ def test_a_provider_that_wants_max_completion_tokens() -> None:
         "response_format" not in out
         and out["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
     )
+
+
+def test_model_overrides_refine_the_provider_profile() -> None:
+    server = Scripted()
+    nim = SolarClient(provider="nvidia", api_key="k", http_client=server.sync_client())
+    nim.chat(
+        model="upstage/solar-10.7b-instruct", messages=USER, response_format={"type": "json_object"}
+    )
+    assert "response_format" not in server.body
+    assert server.body["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
+    nim.chat(model="some-other-model", messages=USER, response_format={"type": "json_object"})
+    assert server.body["response_format"] == {"type": "json_object"}
