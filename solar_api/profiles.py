@@ -21,6 +21,8 @@ def _unsupported(provider: Provider, body: dict[str, Any]) -> set[str]:
     labels = set()
     if not provider.parallel_tool_calls:
         labels.add("parallel_tool_calls")
+    if not provider.tool_choice:
+        labels.add("tool_choice")
     if not provider.message_names:
         labels.add("name")
     if provider.max_tokens_field != "max_tokens":

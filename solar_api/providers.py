@@ -47,6 +47,8 @@ class Provider:
     echo_reasoning: bool = False
     # What the server takes (False: the request builder adapts the field, see profiles.py).
     parallel_tool_calls: bool = True
+    # tool_choice at all (False: a forced choice is asked for in words, "none" drops tools).
+    tool_choice: bool = True
     message_names: bool = True
     json_object: bool = True
     max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
@@ -71,6 +73,8 @@ class Provider:
             notes.append(f"read timeout {self.default_read_timeout:.0f} s when unset")
         if not self.parallel_tool_calls:
             notes.append("no parallel_tool_calls")
+        if not self.tool_choice:
+            notes.append("tool_choice as an instruction")
         if not self.message_names:
             notes.append("names moved into the text")
         if not self.json_object:

@@ -157,3 +157,33 @@ def test_a_server_that_rejects_everything_stops_after_each_field_once() -> None:
             model="m", messages=USER, tools=[TOOL], tool_choice="auto", parallel_tool_calls=True
         )
     assert server.count == 3  # the original, then once without each of the two fields it named
+
+
+def test_continue_rejected_by_a_server_that_does_not_know_it() -> None:
+    server = rejecting("continue", message="messages.1.continue: Extra inputs are not permitted")
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "continue": True}]
+    julep_like = SolarClient(
+        provider="julep",
+        base_url="http://127.0.0.1:1/v1",
+        api_key="k",
+        http_client=server.sync_client(),
+        max_retries=0,
+    )
+    julep_like.chat(model="m", messages=messages)
+    assert server.bodies[1]["messages"] == [{"role": "user", "content": "Hi"}]
+
+
+def test_profile_without_tool_choice_asks_in_words() -> None:
+    from dataclasses import replace
+
+    from solar_api.profiles import adapt_body
+    from solar_api.providers import PROVIDERS
+
+    provider = replace(PROVIDERS["openai_compatible"], tool_choice=False)
+    out = adapt_body(
+        {"model": "m", "messages": list(USER), "tools": [TOOL], "tool_choice": "required"}, provider
+    )
+    assert (
+        "tool_choice" not in out
+        and out["messages"][-1]["content"] == "Answer by calling one of the available tools."
+    )
