@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import ssl
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +177,38 @@ class Scripted:
     @property
     def count(self) -> int:
         return len(self.requests)
+
+
+class ChatHandler(BaseHTTPRequestHandler):
+    """Answers every POST with a chat completion naming the server's `kind`."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        body = json.dumps(chat_json(f"served over {self.server.kind}")).encode()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve_http(
+    handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None, **attrs: object
+) -> Iterator[ThreadingHTTPServer]:
+    """A threaded HTTP(S) server on 127.0.0.1, stopped when the generator closes."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    for key, value in attrs.items():
+        setattr(server, key, value)
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

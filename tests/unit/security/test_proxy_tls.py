@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import http.client
-import json
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,23 +15,9 @@ import trustme
 
 from langchain_solar import ChatSolar
 from solar_api import APIConnectionError, AsyncSolarClient, SolarClient
-from tests.helpers import chat_json
+from tests.helpers import ChatHandler, serve_http
 
 USER = [{"role": "user", "content": "x"}]
-
-
-class _Upstream(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["content-length"]))
-        body = json.dumps(chat_json(f"served over {self.server.kind}")).encode()  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 class _Proxy(BaseHTTPRequestHandler):
@@ -62,33 +46,15 @@ class _Proxy(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(
-    handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None, **attrs: object
-) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    for key, value in attrs.items():
-        setattr(server, key, value)
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 @pytest.fixture
 def upstream() -> Iterator[str]:
-    for server in _serve(_Upstream, kind="http"):
+    for server in serve_http(ChatHandler, kind="http"):
         yield f"http://127.0.0.1:{server.server_port}/v1"
 
 
 @pytest.fixture
 def proxy() -> Iterator[ThreadingHTTPServer]:
-    yield from _serve(_Proxy, seen=[])
+    yield from serve_http(_Proxy, seen=[])
 
 
 def test_explicit_proxy_carries_the_request(upstream: str, proxy: ThreadingHTTPServer) -> None:
@@ -133,7 +99,7 @@ def tls_upstream(ca: trustme.CA, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    for server in _serve(_Upstream, context, kind="tls"):
+    for server in serve_http(ChatHandler, context, kind="tls"):
         yield f"https://127.0.0.1:{server.server_port}/v1", ca_file
 
 
@@ -156,7 +122,7 @@ def test_client_certificates(ca: trustme.CA, tmp_path: Path) -> None:
     ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
         str(client_file)
     )
-    for server in _serve(_Upstream, context, kind="mutual tls"):
+    for server in serve_http(ChatHandler, context, kind="mutual tls"):
         url = f"https://127.0.0.1:{server.server_port}/v1"
         with pytest.raises(APIConnectionError):
             SolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(
