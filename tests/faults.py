@@ -21,6 +21,7 @@ Reply = Callable[[socket.socket], None]
 
 __all__ = [
     "FaultServer",
+    "by_number",
     "close_without_reply",
     "fault_server",
     "http_reply",
@@ -92,6 +93,12 @@ def close_without_reply() -> Reply:
     return lambda sock: sock.close()
 
 
+def by_number(choose: Callable[[int], Reply]) -> Any:
+    """A reply chosen by the request's number (1-based), for scripted mixes under load."""
+    choose.by_number = True  # type: ignore[attr-defined]
+    return choose
+
+
 def stall(seconds: float, then: Reply | None = None) -> Reply:
     """Say nothing for `seconds` (a read timeout shorter than that fires), then `then`."""
 
@@ -107,6 +114,8 @@ class FaultServer:
     def __init__(self, *replies: Reply) -> None:
         self.replies = list(replies)
         self.requests: list[dict[str, Any]] = []
+        self.active = 0
+        self.max_active = 0
         self._lock = threading.Lock()
         owner = self
 
@@ -114,12 +123,27 @@ class FaultServer:
             def handle(self) -> None:
                 owner._serve(self.request)
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        class Server(socketserver.ThreadingTCPServer):
+            # socketserver's default backlog of 5 drops connections under load.
+            request_queue_size = 512
+            allow_reuse_address = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
 
     def _serve(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            self._answer(sock)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def _answer(self, sock: socket.socket) -> None:
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(65536)
@@ -135,6 +159,9 @@ class FaultServer:
         with self._lock:
             self.requests.append({"line": lines[0], "headers": headers, "body": body})
             reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+            number = len(self.requests)
+        if getattr(reply, "by_number", False):
+            reply = reply(number)
         with suppress(OSError):  # the client may hang up first; that is its business
             reply(sock)
 
