@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from ._version import __version__
 from .downgrade import apply_downgrade, find_downgrade
@@ -282,7 +283,15 @@ class BaseClient:
     ) -> dict[str, Any]:
         overrides = get_model_info(req.model).overrides
         profile = replace(self.provider, **overrides) if overrides else self.provider
-        body = adapt_body(req.to_wire(), profile)
+        try:
+            wire = req.to_wire()
+        except PydanticSerializationError as exc:
+            fields = [f for f in ("tools", "messages", "response_format") if getattr(req, f, None)]
+            raise ValueError(
+                f"request: a value is not JSON-serializable ({exc}); check "
+                f"{', '.join([*fields, 'model_kwargs'])}: they must hold plain JSON values"
+            ) from None
+        body = adapt_body(wire, profile)
         if stream:
             body["stream"] = True
             # Usage on streams is asked for by default where the provider takes it;
