@@ -127,6 +127,8 @@ class FaultServer:
             # socketserver's default backlog of 5 drops connections under load.
             request_queue_size = 512
             allow_reuse_address = True
+            # A stalled reply must not hold up stop(); its thread is a daemon.
+            block_on_close = False
 
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -170,7 +172,8 @@ class FaultServer:
         return len(self.requests)
 
     def start(self) -> FaultServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits for the loop to notice, once per test.
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:
