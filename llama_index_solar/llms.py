@@ -285,17 +285,10 @@ class Solar(FunctionCallingLLM, SolarConnection):
         request = self._completion_request(prompt, kwargs)
 
         def gen() -> Generator[CompletionResponse, None, None]:
-            text = ""
+            state = _CompletionStreamState()
             with self._client.complete_stream(request, include_usage=self.stream_usage) as stream:
                 for chunk in stream:
-                    delta = chunk.choices[0].text if chunk.choices else ""
-                    text += delta
-                    yield CompletionResponse(
-                        text=text,
-                        delta=delta,
-                        raw=chunk,
-                        additional_kwargs=usage_kwargs(chunk.usage),
-                    )
+                    yield state.feed(chunk)
 
         return gen()
 
@@ -308,20 +301,13 @@ class Solar(FunctionCallingLLM, SolarConnection):
         request = self._completion_request(prompt, kwargs)
 
         async def gen() -> AsyncGenerator[CompletionResponse, None]:
-            text = ""
+            state = _CompletionStreamState()
             stream = await self._async_client.complete_stream(
                 request, include_usage=self.stream_usage
             )
             async with stream:
                 async for chunk in stream:
-                    delta = chunk.choices[0].text if chunk.choices else ""
-                    text += delta
-                    yield CompletionResponse(
-                        text=text,
-                        delta=delta,
-                        raw=chunk,
-                        additional_kwargs=usage_kwargs(chunk.usage),
-                    )
+                    yield state.feed(chunk)
 
         return gen()
 
@@ -424,6 +410,20 @@ def _resolve_tool_choice(
         f"tool_choice: got {choice!r}; expected 'auto', 'none', 'required' or one of the "
         f"tools: {', '.join(names)}"
     )
+
+
+class _CompletionStreamState:
+    """Accumulates a /completions stream into LlamaIndex's running CompletionResponses."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def feed(self, chunk: Completion) -> CompletionResponse:
+        delta = chunk.choices[0].text if chunk.choices else ""
+        self.text += delta
+        return CompletionResponse(
+            text=self.text, delta=delta, raw=chunk, additional_kwargs=usage_kwargs(chunk.usage)
+        )
 
 
 class _ChatStreamState:
