@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -236,13 +237,13 @@ class BaseClient:
     # -- bodies -----------------------------------------------------------------
     def chat_body(
         self,
-        request: ChatCompletionRequest | None,
+        request: ChatCompletionRequest | Mapping[str, Any] | None,
         params: dict[str, Any],
         *,
         stream: bool,
         include_usage: bool | None = None,
     ) -> dict[str, Any]:
-        req = request if request is not None else ChatCompletionRequest(**params)
+        req = _build_request(ChatCompletionRequest, request, params)
         self._check_turns(req)
         return self._stream_fields(req, stream, include_usage)
 
@@ -266,13 +267,13 @@ class BaseClient:
 
     def completion_body(
         self,
-        request: CompletionRequest | None,
+        request: CompletionRequest | Mapping[str, Any] | None,
         params: dict[str, Any],
         *,
         stream: bool,
         include_usage: bool | None = None,
     ) -> dict[str, Any]:
-        req = request if request is not None else CompletionRequest(**params)
+        req = _build_request(CompletionRequest, request, params)
         return self._stream_fields(req, stream, include_usage)
 
     def _stream_fields(
@@ -318,3 +319,25 @@ class BaseClient:
                 status_code=response.status_code,
                 body=response.text[:500],
             ) from None
+
+
+_Req = TypeVar("_Req", ChatCompletionRequest, CompletionRequest)
+
+
+def _build_request(cls: type[_Req], request: object, params: dict[str, Any]) -> _Req:
+    """A request from a request model, a mapping of its fields, or keywords; keywords win.
+
+    Keywords given next to a request are merged into it, never ignored.
+    """
+    if request is None:
+        return cls(**params)
+    if isinstance(request, cls):
+        if not params:
+            return request
+        return cls(**{**request.model_dump(exclude_unset=True), **params})
+    if isinstance(request, Mapping):
+        return cls(**{**request, **params})
+    raise TypeError(
+        f"request: expected a {cls.__name__} or a mapping of its fields, "
+        f"got {type(request).__name__}"
+    )

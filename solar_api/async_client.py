@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -139,7 +139,7 @@ class AsyncSolarClient(BaseClient):
 
     # -- endpoints ----------------------------------------------------------------
     async def chat(
-        self, request: ChatCompletionRequest | None = None, /, **params: Any
+        self, request: ChatCompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
     ) -> ChatCompletion:
         body = self.chat_body(request, params, stream=False)
         response = await self._send("POST", "/chat/completions", body, stream=False)
@@ -147,7 +147,7 @@ class AsyncSolarClient(BaseClient):
 
     async def chat_stream(
         self,
-        request: ChatCompletionRequest | None = None,
+        request: ChatCompletionRequest | Mapping[str, Any] | None = None,
         /,
         *,
         include_usage: bool | None = None,
@@ -158,14 +158,14 @@ class AsyncSolarClient(BaseClient):
         return AsyncStream(response, ChatCompletionChunk)
 
     async def complete(
-        self, request: CompletionRequest | None = None, /, **params: Any
+        self, request: CompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
     ) -> Completion:
         body = self.completion_body(request, params, stream=False)
         return self._parse(Completion, await self._send("POST", "/completions", body, stream=False))
 
     async def complete_stream(
         self,
-        request: CompletionRequest | None = None,
+        request: CompletionRequest | Mapping[str, Any] | None = None,
         /,
         *,
         include_usage: bool | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -138,9 +138,9 @@ class SolarClient(BaseClient):
 
     # -- endpoints ----------------------------------------------------------------
     def chat(
-        self, request: ChatCompletionRequest | None = None, /, **params: Any
+        self, request: ChatCompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
     ) -> ChatCompletion:
-        """POST /chat/completions. Pass a `ChatCompletionRequest` or its fields."""
+        """POST /chat/completions. Pass a `ChatCompletionRequest`, a dict, or its fields."""
         body = self.chat_body(request, params, stream=False)
         return self._parse(
             ChatCompletion, self._send("POST", "/chat/completions", body, stream=False)
@@ -148,7 +148,7 @@ class SolarClient(BaseClient):
 
     def chat_stream(
         self,
-        request: ChatCompletionRequest | None = None,
+        request: ChatCompletionRequest | Mapping[str, Any] | None = None,
         /,
         *,
         include_usage: bool | None = None,
@@ -160,14 +160,16 @@ class SolarClient(BaseClient):
             self._send("POST", "/chat/completions", body, stream=True), ChatCompletionChunk
         )
 
-    def complete(self, request: CompletionRequest | None = None, /, **params: Any) -> Completion:
+    def complete(
+        self, request: CompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
+    ) -> Completion:
         """POST /completions (prompt in, text out)."""
         body = self.completion_body(request, params, stream=False)
         return self._parse(Completion, self._send("POST", "/completions", body, stream=False))
 
     def complete_stream(
         self,
-        request: CompletionRequest | None = None,
+        request: CompletionRequest | Mapping[str, Any] | None = None,
         /,
         *,
         include_usage: bool | None = None,

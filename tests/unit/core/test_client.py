@@ -51,6 +51,21 @@ def test_chat_sends_exactly_the_given_fields_to_the_upstage_endpoint() -> None:
     assert reply.usage is not None and reply.usage.total_tokens == 15
 
 
+def test_a_request_is_a_model_a_dict_or_keywords_and_keywords_are_merged() -> None:
+    server = Scripted(httpx.Response(200, json=chat_json("Hello!")))
+    client = make(server)
+    base = {"model": "solar-mini", "messages": USER}
+    client.chat(base)
+    assert server.body == base
+    client.chat(ChatCompletionRequest(**base), temperature=0.5)
+    assert server.body == {**base, "temperature": 0.5}
+    client.chat(base, model="solar-pro")
+    assert server.body == {**base, "model": "solar-pro"}
+    with pytest.raises(TypeError, match="request: expected a ChatCompletionRequest"):
+        client.chat([base])  # type: ignore[arg-type]
+    assert len(server.requests) == 3
+
+
 def test_seed_001_summarization_request_is_sent_byte_for_byte_equal_json() -> None:
     raw = fixture_json("seed001_summarization_request.json")
     server = Scripted(httpx.Response(200, json=fixture_json("seed001_summarization_response.json")))

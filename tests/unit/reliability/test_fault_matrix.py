@@ -28,7 +28,8 @@ from solar_api import (
     StreamInterruptedError,
 )
 from tests.faults import close_without_reply, fault_server, http_reply, reset, sse_reply, stall
-from tests.helpers import chat_json, chunk
+from tests.helpers import SECRET, chat_json, chunk
+from tests.unit.reliability.checks import assert_secret_absent, open_client_sockets
 
 OK = http_reply(200, chat_json("fine"))
 OK_STREAM = sse_reply([chunk("fi", role="assistant"), chunk("ne", finish_reason="stop")])
@@ -139,7 +140,7 @@ MODES = ["invoke", "ainvoke", "stream", "astream"]
 
 
 def _model(base_url: str) -> ChatSolar:
-    llm = ChatSolar(base_url=base_url, timeout=TIMEOUT, max_retries=2)
+    llm = ChatSolar(base_url=base_url, api_key=SECRET, timeout=TIMEOUT, max_retries=2)
     fast = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
     llm._client.retry = fast
     llm._async_client.retry = fast
@@ -189,8 +190,12 @@ def test_fault(fault: str, mode: str) -> None:
             with pytest.raises(case.error, match=case.match) as info:
                 _run(llm, mode)
             assert type(info.value).__module__.startswith("solar_api")
+            assert_secret_absent(info.value)
         elapsed = time.monotonic() - started
         assert server.count == case.requests, f"{server.count} requests, expected {case.requests}"
         # Three attempts at most, each bounded by the read timeout, plus tiny backoffs.
         assert elapsed < 3 * TIMEOUT * 4 + 2
         assert _busy(llm._client._http) == 0
+        assert open_client_sockets(server.port) == 0, "a socket was left open"
+        # Every request went to the configured host, with the key; a redirect is not followed.
+        assert all(r["headers"]["authorization"] == f"Bearer {SECRET}" for r in server.requests)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
@@ -17,13 +18,16 @@ from solar_api import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    APIStreamError,
     APITimeoutError,
     AuthenticationError,
     InternalServerError,
     RetryPolicy,
+    StreamInterruptedError,
 )
 from tests.faults import fault_server, http_reply, reset, sse_reply, stall
-from tests.helpers import chat_json, chunk
+from tests.helpers import SECRET, chat_json, chunk
+from tests.unit.reliability.checks import assert_secret_absent, open_client_sockets
 
 TIMEOUT = 0.3
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
@@ -64,67 +68,67 @@ async def _astream_text(llm: SolarLLM) -> str:
 RUNNERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], Any], Any, Any]] = {
     # name: (make, run -> "fine"-like result, ok reply, expected success value)
     "Solar.chat": (
-        lambda u: Solar(base_url=u, timeout=TIMEOUT),
+        lambda u: Solar(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: m.chat(USER).message.content,
         CHAT_OK,
         "fine",
     ),
     "Solar.achat": (
-        lambda u: Solar(base_url=u, timeout=TIMEOUT),
+        lambda u: Solar(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: m.achat(USER)).message.content,
         CHAT_OK,
         "fine",
     ),
     "Solar.stream_chat": (
-        lambda u: Solar(base_url=u, timeout=TIMEOUT),
+        lambda u: Solar(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: "".join(r.delta or "" for r in m.stream_chat(USER)),
         CHAT_STREAM_OK,
         "fine",
     ),
     "Solar.astream_chat": (
-        lambda u: Solar(base_url=u, timeout=TIMEOUT),
+        lambda u: Solar(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: _astream_chat(m)),
         CHAT_STREAM_OK,
         "fine",
     ),
     "SolarLLM.invoke": (
-        lambda u: SolarLLM(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarLLM(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: m.invoke("x"),
         TEXT_OK,
         "fine",
     ),
     "SolarLLM.ainvoke": (
-        lambda u: SolarLLM(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarLLM(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: m.ainvoke("x")),
         TEXT_OK,
         "fine",
     ),
     "SolarLLM.astream": (
-        lambda u: SolarLLM(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarLLM(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: _astream_text(m)),
         TEXT_STREAM_OK,
         "fine",
     ),
     "SolarEmbeddings.embed_query": (
-        lambda u: SolarEmbeddings(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarEmbeddings(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: m.embed_query("x"),
         EMBED_OK,
         [0.6, 0.8],
     ),
     "SolarEmbeddings.aembed_documents": (
-        lambda u: SolarEmbeddings(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarEmbeddings(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: m.aembed_documents(["x"]))[0],
         EMBED_OK,
         [0.6, 0.8],
     ),
     "SolarSummarizer.invoke": (
-        lambda u: SolarSummarizer(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarSummarizer(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: m.invoke(LONG),
         CHAT_OK,
         "fine",
     ),
     "SolarSummarizer.ainvoke": (
-        lambda u: SolarSummarizer(base_url=u, timeout=TIMEOUT),
+        lambda u: SolarSummarizer(base_url=u, api_key=SECRET, timeout=TIMEOUT),
         lambda m: _arun(lambda: m.ainvoke(LONG)),
         CHAT_OK,
         "fine",
@@ -184,7 +188,82 @@ def test_fault(fault: str, runner: str) -> None:
         if error is None:
             assert run(component) == expected
         else:
-            with pytest.raises(error, match=match):
+            with pytest.raises(error, match=match) as info:
                 run(component)
+            assert_secret_absent(info.value)
         assert server.count == requests
+        assert open_client_sockets(server.port) == 0, "a socket was left open"
         assert time.monotonic() - started < 3 * TIMEOUT * 4 + 2
+
+
+# The stream faults, for every streaming runner outside ChatSolar (which has its own matrix).
+def _stream_text(llm: SolarLLM) -> str:
+    return "".join(llm.stream("x"))
+
+
+STREAM_RUNNERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], Any], str]] = {
+    # name: (make, run, event kind)
+    "Solar.stream_chat": (*RUNNERS["Solar.stream_chat"][:2], "chat"),
+    "Solar.astream_chat": (*RUNNERS["Solar.astream_chat"][:2], "chat"),
+    "SolarLLM.stream": (RUNNERS["SolarLLM.invoke"][0], _stream_text, "text"),
+    "SolarLLM.astream": (*RUNNERS["SolarLLM.astream"][:2], "text"),
+}
+PARTS = {
+    "chat": [chunk("a"), chunk("b")],
+    "text": [{"choices": [{"index": 0, "text": "a"}]}, {"choices": [{"index": 0, "text": "b"}]}],
+}
+STREAM_FAULTS: dict[str, Callable[[list[Any]], tuple[Any, type[Exception], str | None]]] = {
+    "cut after two events": lambda parts: (
+        sse_reply(parts, cut=True),
+        StreamInterruptedError,
+        "after 2 events",
+    ),
+    "error object mid-stream": lambda parts: (
+        sse_reply([parts[0], {"error": {"message": "model crashed"}}], done=False),
+        APIStreamError,
+        "model crashed",
+    ),
+    "invalid JSON in a data line": lambda parts: (
+        sse_reply([parts[0], "{oops"]),
+        APIResponseValidationError,
+        None,
+    ),
+    "no [DONE] and no finish_reason": lambda parts: (
+        sse_reply(parts, done=False),
+        StreamInterruptedError,
+        "without",
+    ),
+    "stalls mid-way": lambda parts: (
+        sse_reply(parts, pause=TIMEOUT * 4),
+        StreamInterruptedError,
+        "timed out",
+    ),
+}
+
+
+@pytest.mark.parametrize("runner", sorted(STREAM_RUNNERS))
+@pytest.mark.parametrize("fault", sorted(STREAM_FAULTS))
+def test_stream_fault(fault: str, runner: str) -> None:
+    make, run, kind = STREAM_RUNNERS[runner]
+    reply, error, match = STREAM_FAULTS[fault](PARTS[kind])
+    with fault_server(reply) as server:
+        component = _fast(make(server.base_url))
+        started = time.monotonic()
+        with pytest.raises(error, match=match) as info:
+            run(component)
+        assert_secret_absent(info.value)
+        # A stream that has begun is never retried: that would repeat text.
+        assert server.count == 1
+        assert open_client_sockets(server.port) == 0, "a socket was left open"
+        assert time.monotonic() - started < TIMEOUT * 8 + 2
+
+
+def test_the_socket_count_sees_a_leak() -> None:
+    # The check above must be able to fail: a response left unread keeps its socket.
+    with fault_server(CHAT_STREAM_OK) as server:
+        client = httpx.Client()
+        response = client.send(client.build_request("GET", server.base_url), stream=True)
+        assert open_client_sockets(server.port) == 1
+        response.close()
+        client.close()
+        assert open_client_sockets(server.port) == 0
