@@ -8,6 +8,7 @@ closed". So the client keeps one pool per running loop, made on first use there.
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -32,6 +33,44 @@ from .types import (
 )
 
 __all__ = ["AsyncSolarClient"]
+
+_TRANSPORTS = ("auto", "aiohttp", "httpx")
+
+
+def _proxied(options: dict[str, Any]) -> bool:
+    if options.get("proxy") is not None:
+        return True
+    if not options.get("trust_env", True):
+        return False
+    import urllib.request  # httpx reads the environment the same way
+
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
+def _fast_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport | None:
+    """aiohttp's pool under httpx's interface when aiohttp is installed (see _aiohttp.py).
+
+    ``SOLAR_ASYNC_TRANSPORT=httpx`` keeps httpx's own pool; ``aiohttp`` insists on aiohttp.
+    A proxy (``proxy=`` or HTTP(S)_PROXY/ALL_PROXY in the environment) keeps httpx's own
+    pool: httpx mounts its proxy transports, and NO_PROXY, only when it owns the transport.
+    """
+    choice = os.environ.get("SOLAR_ASYNC_TRANSPORT", "auto").strip().lower() or "auto"
+    if choice not in _TRANSPORTS:
+        raise ValueError(
+            f"SOLAR_ASYNC_TRANSPORT: got {choice!r}; expected one of {', '.join(_TRANSPORTS)}"
+        )
+    if choice == "httpx" or _proxied(options):
+        return None
+    try:
+        from ._aiohttp import make_transport
+    except ImportError:
+        if choice == "aiohttp":
+            raise ImportError(
+                "SOLAR_ASYNC_TRANSPORT=aiohttp needs aiohttp: pip install aiohttp"
+            ) from None
+        return None
+    return make_transport(options, DEFAULT_LIMITS)
 
 
 class AsyncSolarClient(BaseClient):
@@ -100,11 +139,13 @@ class AsyncSolarClient(BaseClient):
         loop = asyncio.get_running_loop()
         http = self._pools.get(loop)
         if http is None or http.is_closed:
+            options = self._pool_options
             http = httpx.AsyncClient(
                 timeout=self.timeout,
                 limits=DEFAULT_LIMITS,
                 follow_redirects=False,
-                **self._pool_options,
+                transport=_fast_transport(options),
+                **options,
             )
             self._pools[loop] = http
         return http

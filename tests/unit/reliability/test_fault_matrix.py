@@ -136,7 +136,9 @@ CASES: dict[str, Any] = {
         stream_only=True,
     ),
 }
-MODES = ["invoke", "ainvoke", "stream", "astream"]
+# The async modes run on the default aiohttp-backed pool, and again on httpx's own pool
+# (SOLAR_ASYNC_TRANSPORT=httpx), which proxies and aiohttp-less installs use.
+MODES = ["invoke", "ainvoke", "stream", "astream", "ainvoke/httpx-pool", "astream/httpx-pool"]
 
 
 def _model(base_url: str) -> ChatSolar:
@@ -154,7 +156,7 @@ def _busy(pool: httpx.Client | httpx.AsyncClient | None) -> int:
     return sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
 
 
-def _run(llm: ChatSolar, mode: str) -> str:
+def _run(llm: ChatSolar, mode: str, port: int) -> str:
     if mode == "invoke":
         return str(llm.invoke("x").content)
     if mode == "stream":
@@ -165,16 +167,20 @@ def _run(llm: ChatSolar, mode: str) -> str:
             text = str((await llm.ainvoke("x")).content)
         else:
             text = "".join([str(c.content) async for c in llm.astream("x")])
-        return text, _busy(llm._async_client._pools.get(asyncio.get_running_loop()))
+        # Counted inside the loop: its shutdown would close whatever was left open.
+        return text, open_client_sockets(port)
 
-    text, busy = asyncio.run(go())
-    assert busy == 0, "a connection was left busy"
+    text, sockets = asyncio.run(go())
+    assert sockets == 0, "a socket was left open"
     return text
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fault", sorted(CASES))
-def test_fault(fault: str, mode: str) -> None:
+def test_fault(fault: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    mode, _, pool = mode.partition("/")
+    if pool:
+        monkeypatch.setenv("SOLAR_ASYNC_TRANSPORT", "httpx")
     streaming = mode in ("stream", "astream")
     case: Case = CASES[fault](streaming)
     if case.stream_only and not streaming:
@@ -185,10 +191,10 @@ def test_fault(fault: str, mode: str) -> None:
         llm = _model(server.base_url)
         started = time.monotonic()
         if case.error is None:
-            assert _run(llm, mode) == "fine"
+            assert _run(llm, mode, server.port) == "fine"
         else:
             with pytest.raises(case.error, match=case.match) as info:
-                _run(llm, mode)
+                _run(llm, mode, server.port)
             assert type(info.value).__module__.startswith("solar_api")
             assert_secret_absent(info.value)
         elapsed = time.monotonic() - started

@@ -139,3 +139,52 @@ def test_bad_tls_settings_fail_at_construction(tmp_path: Path) -> None:
         SolarClient(base_url="https://127.0.0.1:1/v1", verify="/nope.pem")
     with pytest.raises(ValueError, match="cert: a client certificate needs verify"):
         SolarClient(base_url="https://127.0.0.1:1/v1", verify=False, cert="x.pem")
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def async_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SOLAR_ASYNC_TRANSPORT", request.param)
+    return str(request.param)
+
+
+async def test_async_tls_private_ca_and_client_certificates(
+    async_transport: str, ca: trustme.CA, tmp_path: Path
+) -> None:
+    # The same TLS settings hold for the aiohttp-backed pool as for httpx's own.
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    ca_file, client_file = tmp_path / "ca.pem", tmp_path / "client.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
+        str(client_file)
+    )
+    for server in serve_http(ChatHandler, context, kind="mutual tls"):
+        url = f"https://127.0.0.1:{server.server_port}/v1"
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            await AsyncSolarClient(base_url=url, max_retries=0).chat(model="m", messages=USER)
+        with pytest.raises(APIConnectionError):
+            await AsyncSolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(
+                model="m", messages=USER
+            )
+        client = AsyncSolarClient(base_url=url, verify=str(ca_file), cert=str(client_file))
+        reply = await client.chat(model="m", messages=USER)
+        assert reply.choices[0].message.content == "served over mutual tls"
+        await client.aclose()
+
+
+async def test_async_env_proxies_are_honoured_and_no_proxy_bypasses(
+    async_transport: str,
+    upstream: str,
+    proxy: ThreadingHTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    await AsyncSolarClient(base_url=upstream, api_key="k").chat(model="m", messages=USER)
+    assert proxy.seen == [("POST", f"{upstream}/chat/completions", "Bearer k")]  # type: ignore[attr-defined]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    await AsyncSolarClient(base_url=upstream, api_key="k").chat(model="m", messages=USER)
+    assert len(proxy.seen) == 1  # type: ignore[attr-defined]
