@@ -6,7 +6,8 @@ asyncio protocol, keep-alive, pipelining-safe, every reply pre-encoded. What it 
   of ``max_tokens`` content chunks (so every client can ask for a length with a standard
   parameter); with ``tools`` and no tool result yet, a call to the first tool.
 - model ``bench-503`` / ``bench-401``: that status with an OpenAI-style error body.
-- ``GET /stats``: requests served and this process's CPU seconds; ``POST /stats/reset``.
+- ``GET /stats``: requests served, connections accepted and this process's CPU seconds;
+  ``POST /stats`` resets them.
 
 Run: ``python -m bench.server`` prints the port, then serves until stdin closes.
 """
@@ -97,21 +98,33 @@ def _stream(chunks: int, usage: bool) -> bytes:
         total = {"prompt_tokens": 12, "completion_tokens": chunks, "total_tokens": 12 + chunks}
         parts.append(_event({}, usage=total))
     done = b"data: [DONE]\n\n"
-    parts.append(b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done))
-    return b"".join(parts)
+    parts.append(b"%x\r\n%s\r\n" % (len(done), done))
+    return b"".join(parts) + END_OF_BODY
 
 
 class Stats:
     requests = 0
+    connections = 0
     cpu_at_reset = time.process_time()
+
+
+END_OF_BODY = b"0\r\n\r\n"
+# A model that makes the server write the end of a stream's body 20 ms after [DONE], as
+# a separate write, the way servers that flush each event often do.
+SLOW_END = "bench-slow-end"
 
 
 def _reply(method: bytes, path: bytes, body: bytes) -> bytes:
     if path.endswith(b"/stats"):
         if method == b"POST":
-            Stats.requests, Stats.cpu_at_reset = 0, time.process_time()
-        cpu = time.process_time() - Stats.cpu_at_reset
-        return _http(200, json.dumps({"requests": Stats.requests, "cpu": cpu}).encode())
+            Stats.requests, Stats.connections = 0, 0
+            Stats.cpu_at_reset = time.process_time()
+        stats = {
+            "requests": Stats.requests,
+            "connections": Stats.connections,
+            "cpu": time.process_time() - Stats.cpu_at_reset,
+        }
+        return _http(200, json.dumps(stats).encode())
     Stats.requests += 1
     if not path.endswith(b"/chat/completions"):
         return _http(404, b'{"error": {"message": "not found"}}')
@@ -121,7 +134,9 @@ def _reply(method: bytes, path: bytes, body: bytes) -> bytes:
         return error
     if request.get("stream"):
         usage = bool((request.get("stream_options") or {}).get("include_usage"))
-        return _stream(int(request.get("max_tokens") or 16), usage)
+        # langchain-openai 1.x spells the limit max_completion_tokens.
+        limit = request.get("max_tokens") or request.get("max_completion_tokens") or 16
+        return _stream(int(limit), usage)
     messages = request.get("messages") or [{}]
     if request.get("tools") and messages[-1].get("role") != "tool":
         return TOOL_CALL
@@ -132,6 +147,8 @@ class Protocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport: asyncio.Transport = transport  # type: ignore[assignment]
         self.buffer = b""
+        self.served = 0
+        Stats.connections += 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -149,7 +166,16 @@ class Protocol(asyncio.Protocol):
             body = self.buffer[end + 4 : end + 4 + length]
             self.buffer = self.buffer[end + 4 + length :]
             method, path, _ = head.split(b" ", 2)
-            self.transport.write(_reply(method, path, body))
+            if path.endswith(b"/stats") and not self.served:
+                Stats.connections -= 1  # a connection made only to ask for stats
+            self.served += 1
+            reply = _reply(method, path, body)
+            if SLOW_END.encode() in body and reply.endswith(END_OF_BODY):
+                self.transport.write(reply[: -len(END_OF_BODY)])
+                loop = asyncio.get_running_loop()
+                loop.call_later(0.02, self.transport.write, END_OF_BODY)
+                continue
+            self.transport.write(reply)
 
 
 async def _serve() -> None:

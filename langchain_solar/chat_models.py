@@ -7,13 +7,18 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Literal
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LangSmithParams, LanguageModelInput
+# isort: off
+# langchain-core's chat model module before its other modules: this order imports
+# ~40 ms faster than starting from langchain_core.callbacks or .messages (bench/).
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
     generate_from_stream,
 )
+
+# isort: on
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
@@ -73,7 +78,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         ChatSolar(base_url="http://127.0.0.1:8080/v1")
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, defer_build=True)
 
     model_name: str = Field(default="solar-1-mini-chat", alias="model")
     """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``."""

@@ -1,9 +1,24 @@
 """LlamaIndex integrations for Upstage Solar and OpenAI-compatible Solar hosts."""
 
-from solar_api import __version__
+from typing import TYPE_CHECKING
 
-from .components import SolarSummaryTransform, SolarToolSpec
-from .embeddings import SolarEmbedding
+from solar_api import __version__
+from solar_api._lazy import lazy_exports
+
 from .llms import Solar
+
+if TYPE_CHECKING:
+    from .components import SolarSummaryTransform, SolarToolSpec
+    from .embeddings import SolarEmbedding
+
+# Imported on first use, so `import llama_index_solar` costs only what Solar needs.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "SolarEmbedding": ".embeddings",
+        "SolarSummaryTransform": ".components",
+        "SolarToolSpec": ".components",
+    },
+)
 
 __all__ = ["Solar", "SolarEmbedding", "SolarSummaryTransform", "SolarToolSpec", "__version__"]

@@ -5,8 +5,10 @@ errors, one retry policy, provider presets and a model registry. It never import
 LangChain or LlamaIndex.
 """
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 from ._version import __version__
-from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .errors import (
     APIConnectionError,
@@ -30,6 +32,12 @@ from .providers import PROVIDERS, Provider, resolve_endpoint
 from .registry import MODELS, ModelInfo, get_model_info, register_model
 from .retry import RetryPolicy
 from .streaming import AsyncStream, Stream
+
+if TYPE_CHECKING:
+    from .async_client import AsyncSolarClient
+
+# The async client (and asyncio with it) is imported when first used.
+__getattr__ = lazy_exports(__name__, {"AsyncSolarClient": ".async_client"})
 
 __all__ = [
     "MODELS",

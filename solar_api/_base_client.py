@@ -83,6 +83,10 @@ class BaseClient:
             if timeout is not None or read is None
             else httpx.Timeout(read, connect=DEFAULT_TIMEOUT.connect)
         )
+        self._timeout_extension = self.timeout.as_dict()
+        self._urls: dict[str, httpx.URL] = {}
+        # Headers per stream flag, Authorization included: never pickled (_UNPICKLED).
+        self._own_headers: dict[bool, httpx.Headers] = {}
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self._warned_single_turn: set[str] = set()
         # Fields this server rejected (see downgrade.py); applied to every later request.
@@ -100,7 +104,8 @@ class BaseClient:
     _UNPICKLED: tuple[str, ...] = ("_user_http",)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
+        skip = (*self._UNPICKLED, "_own_headers")  # the latter holds the key
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
         endpoint = self._endpoint
         state["_endpoint"] = (endpoint.provider.name, endpoint.base_url)
         return state
@@ -108,6 +113,7 @@ class BaseClient:
     def __setstate__(self, state: dict[str, Any]) -> None:
         provider, base_url = state.pop("_endpoint")
         self.__dict__.update(state)
+        self._own_headers = {}
         # The key is read again from the provider's variable, as at construction.
         self._endpoint = resolve_endpoint(provider=provider, base_url=base_url)
         self._reset_transport()
@@ -172,9 +178,28 @@ class BaseClient:
             if body is not None
             else None
         )
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx.URL(self.base_url + path)
+        if http is not self._user_http and not http.cookies:
+            # Our own pool adds only httpx's default headers, the same for every pool we
+            # make, so the merged headers are computed once: the request is then what
+            # build_request makes, without re-parsing the URL and re-merging headers.
+            headers = self._own_headers.get(stream)
+            if headers is None:
+                headers = httpx.Headers(http.headers)
+                headers.update(self._request_headers(stream=stream))
+                self._own_headers[stream] = headers
+            return httpx.Request(
+                method,
+                url,
+                headers=headers,
+                content=content,
+                extensions={"timeout": self._timeout_extension},
+            )
         return http.build_request(
             method,
-            self.base_url + path,
+            url,
             headers=self._request_headers(stream=stream),
             content=content,
             timeout=self.timeout,

@@ -51,9 +51,15 @@ def http_reply(status: int, body: bytes | str | dict[str, Any] = b"", **headers:
 
 
 def sse_reply(
-    events: list[dict[str, Any] | str], *, done: bool = True, cut: bool = False, pause: float = 0.0
+    events: list[dict[str, Any] | str],
+    *,
+    done: bool = True,
+    cut: bool = False,
+    pause: float = 0.0,
+    cut_after_done: bool = False,
 ) -> Reply:
-    """An SSE stream; ``cut`` drops the connection after the events (no terminator)."""
+    """An SSE stream; ``cut`` drops the connection after the events (no terminator);
+    ``cut_after_done`` drops it after ``[DONE]``, before the body's last chunk."""
 
     def send(sock: socket.socket) -> None:
         head = {
@@ -74,6 +80,10 @@ def sse_reply(
         if done:
             payload = b"data: [DONE]\n\n"
             sock.sendall(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+        if cut_after_done:
+            time.sleep(0.05)  # the client has read [DONE] by now
+            _rst(sock)
+            return
         sock.sendall(b"0\r\n\r\n")
 
     return send

@@ -32,3 +32,44 @@ def test_import_does_not_pull_the_other_framework(module: str, forbidden: tuple[
 @pytest.mark.parametrize("package", ["solar_api", "langchain_solar", "llama_index_solar"])
 def test_packages_are_typed(package: str) -> None:
     assert resources.files(package).joinpath("py.typed").is_file()
+
+
+@pytest.mark.parametrize(
+    ("module", "not_yet"),
+    [
+        # Heavy optional pieces are imported on first use (the import targets in bench/).
+        ("solar_api", ("asyncio", "solar_api.async_client", "solar_api.summarize", "aiohttp")),
+        ("langchain_solar", ("langchain_solar.llms", "langchain_solar.summarizer", "yaml")),
+        ("llama_index_solar", ("llama_index_solar.components", "llama_index_solar.embeddings")),
+    ],
+)
+def test_optional_pieces_are_imported_when_first_used(
+    module: str, not_yet: tuple[str, ...]
+) -> None:
+    code = (
+        f"import sys, {module}\n"
+        f"early = [m for m in {not_yet!r} if m in sys.modules]\n"
+        "print(early); sys.exit(1 if early else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lazy_names_resolve_and_unknown_names_fail() -> None:
+    import langchain_solar
+    import llama_index_solar
+    import solar_api
+    from langchain_solar.llms import SolarLLM
+    from llama_index_solar.components import SolarToolSpec
+    from solar_api.async_client import AsyncSolarClient
+
+    assert langchain_solar.SolarLLM is SolarLLM
+    assert llama_index_solar.SolarToolSpec is SolarToolSpec
+    assert solar_api.AsyncSolarClient is AsyncSolarClient
+    for package in (langchain_solar, llama_index_solar, solar_api):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, name
+        with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+            package.Nope  # noqa: B018

@@ -1,0 +1,164 @@
+"""The benchmark: every client against one loopback server, in one run.
+
+    python -m bench.run            # full run (make bench), about 10 minutes
+    python -m bench.run --quick    # under 2 minutes
+    python -m bench.run --smoke    # seconds; the test suite runs this
+
+The server is pinned to one core and each client process to the other, so they do not
+compete; the server's CPU share is printed (well under 100% means the client is the
+bottleneck, as intended). Results go to bench/results/ (JSON and Markdown); --readme
+writes the table into README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.clients import CLIENTS
+from bench.targets import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_RUNS = {"smoke": 1, "quick": 3, "full": 9}
+
+
+def _cores() -> tuple[int | None, int | None]:
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None, None
+    return cores[0], cores[1]
+
+
+class BenchServer:
+    def __init__(self, core: int | None) -> None:
+        args = [sys.executable, "-m", "bench.server"] + ([str(core)] if core is not None else [])
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}/v1"
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _worker(name: str, url: str, mode: str, core: int | None) -> dict[str, Any]:
+    args = [sys.executable, "-m", "bench.worker", name, url, mode]
+    if core is not None:
+        args.append(str(core))
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        if "ModuleNotFoundError" in last or "ImportError" in last:
+            return {"client": name, "unavailable": last}
+        raise RuntimeError(f"{name} failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _import_ms(statement: str, runs: int, core: int | None) -> dict[str, float] | None:
+    code = (
+        "import time; t = time.perf_counter()\n"
+        f"{statement}\n"
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    values = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
+        )
+        if done.returncode != 0:
+            return None
+        values.append(float(done.stdout.strip()))
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def run(mode: str, names: list[str]) -> dict[str, Any]:
+    server_core, client_core = _cores()
+    server = BenchServer(server_core)
+    results: dict[str, Any] = {}
+    try:
+        for name in names:
+            print(f"  {name} ...", file=sys.stderr, flush=True)
+            result = _worker(name, server.url, mode, client_core)
+            if "unavailable" not in result:
+                result["import_ms"] = _import_ms(
+                    CLIENTS[name][0].imports,
+                    IMPORT_RUNS[mode],
+                    client_core,  # type: ignore[attr-defined]
+                )
+            results[name] = result
+    finally:
+        server.stop()
+    return {
+        "date": dt.date.today().isoformat(),
+        "mode": mode,
+        "machine": _machine(),
+        "pinned": {"server_core": server_core, "client_core": client_core},
+        "clients": results,
+        "targets": evaluate(results),
+    }
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_const", const="quick", dest="mode")
+    group.add_argument("--smoke", action="store_const", const="smoke", dest="mode")
+    parser.add_argument("--clients", help="comma-separated subset of: " + ", ".join(CLIENTS))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+    mode = args.mode or "full"
+    names = args.clients.split(",") if args.clients else list(CLIENTS)
+    unknown = [n for n in names if n not in CLIENTS]
+    if unknown:
+        parser.error(f"--clients: unknown {', '.join(unknown)}; choose from {', '.join(CLIENTS)}")
+
+    from bench.report import markdown, update_readme
+
+    report = run(mode, names)
+    table = markdown(report)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{mode}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / f"{mode}.md").write_text(table + "\n")
+    if args.readme:
+        update_readme(ROOT / "README.md", table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

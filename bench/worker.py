@@ -1,0 +1,214 @@
+"""Runs one client through every scenario in its own process; prints one JSON line.
+
+``python -m bench.worker CLIENT URL MODE`` (the runner starts it, pinned to one core).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from bench.clients import CLIENTS, Client
+from bench.server import CONTENT
+
+# Rounds and sizes per mode: (rounds, per-round count).
+SIZES = {
+    "quick": {
+        "rss": 1000,
+        "call": (3, 100),
+        "async": (2, 640),
+        "stream_long": (2, 5000),
+        "stream_short": (2, 200),
+        "tool": (3, 20),
+    },
+    "full": {
+        "rss": 1000,
+        "call": (9, 300),
+        "async": (5, 2560),
+        "stream_long": (7, 5000),
+        "stream_short": (7, 200),
+        "tool": (7, 100),
+    },
+    # For the test suite: proves every path runs, measures nothing worth reading.
+    "smoke": {
+        "rss": 20,
+        "call": (1, 10),
+        "async": (1, 64),
+        "stream_long": (1, 200),
+        "stream_short": (1, 5),
+        "tool": (1, 2),
+    },
+}
+SHORT = 20  # chunks in each of the short streams
+IN_FLIGHT = 64
+
+
+class Server:
+    def __init__(self, url: str) -> None:
+        self.stats_url = url.rsplit("/v1", 1)[0] + "/stats"
+
+    def _stats(self, method: str) -> dict[str, float]:
+        request = urllib.request.Request(
+            self.stats_url, method=method, data=b"" if method == "POST" else None
+        )
+        with urllib.request.urlopen(request) as reply:
+            return dict(json.load(reply))
+
+    def reset(self) -> None:
+        self._stats("POST")
+
+    def read(self) -> dict[str, float]:
+        return self._stats("GET")
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+class Measured:
+    """Times rounds of one scenario and watches the server while it runs."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def rounds(self, rounds: int, one_round: Callable[[], float]) -> dict[str, Any]:
+        values: list[float] = []
+        self.server.reset()
+        started = time.perf_counter()
+        for _ in range(rounds):
+            values.append(one_round())
+        wall = time.perf_counter() - started
+        stats = self.server.read()
+        result = _summary(values)
+        result["server_utilization"] = stats["cpu"] / wall if wall else 0.0
+        result["requests"] = stats["requests"]
+        return result
+
+
+def _check(what: str, got: Any, expected: Any) -> None:
+    if got != expected:
+        raise AssertionError(f"{what}: got {got!r}, expected {expected!r}")
+
+
+def run(name: str, url: str, mode: str) -> dict[str, Any]:
+    make = CLIENTS[name][0]
+    sizes = SIZES[mode]
+    server = Server(url)
+    measured = Measured(server)
+    client: Client = make(url)
+    out: dict[str, Any] = {"client": name}
+    floor = name.endswith("-floor")
+
+    # Peak RSS first: ru_maxrss never goes down, so nothing else may run before it.
+    for _ in range(sizes["rss"]):
+        _check("call", client.call(), CONTENT)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rounds, count = sizes["call"]
+
+    def calls() -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            client.call()
+        return (time.perf_counter() - started) / count * 1e6
+
+    out["call_us"] = measured.rounds(rounds, calls)
+    if not floor:
+        out["requests_per_call"] = out["call_us"]["requests"] / (rounds * count)
+
+    rounds, count = sizes["async"]
+
+    async def in_flight() -> float:
+        limit = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one() -> str:
+            async with limit:
+                return await client.acall()
+
+        await asyncio.gather(*[one() for _ in range(IN_FLIGHT)])  # connections made
+        started = time.perf_counter()
+        replies = await asyncio.gather(*[one() for _ in range(count)])
+        elapsed = time.perf_counter() - started
+        _check("async replies", set(replies), {CONTENT})
+        return count / elapsed
+
+    loop = asyncio.new_event_loop()
+    out["async_rps"] = measured.rounds(rounds, lambda: loop.run_until_complete(in_flight()))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+    rounds, chunks = sizes["stream_long"]
+
+    def long_stream() -> float:
+        started = time.perf_counter()
+        _check("chunks", client.stream(chunks), chunks)
+        return (time.perf_counter() - started) / chunks * 1e6
+
+    client.stream(SHORT)  # warm
+    out["stream_long_us_per_chunk"] = measured.rounds(rounds, long_stream)
+
+    rounds, streams = sizes["stream_short"]
+
+    def short_streams() -> float:
+        started = time.perf_counter()
+        for _ in range(streams):
+            _check("chunks", client.stream(SHORT), SHORT)
+        return (time.perf_counter() - started) / (streams * SHORT) * 1e6
+
+    out["stream_short_us_per_chunk"] = measured.rounds(rounds, short_streams)
+
+    rounds, count = sizes["tool"]
+
+    def tools() -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            _check("tool round trip", client.tool(), CONTENT)
+        return (time.perf_counter() - started) / count * 1e6
+
+    try:
+        out["tool_us"] = measured.rounds(rounds, tools)
+        out["tool_requests"] = out["tool_us"]["requests"] / (rounds * count)
+    except NotImplementedError:
+        pass
+    client.close()
+
+    if not floor and name != "httpx":
+        out["retries"] = _retries(make, url, server)
+    gc.collect()
+    return out
+
+
+def _retries(make: Callable[..., Client], url: str, server: Server) -> dict[str, int]:
+    """Requests one call makes on a 503 (max_retries=2) and on a 401."""
+    counts = {}
+    for model in ("bench-503", "bench-401"):
+        client = make(url, model=model, max_retries=2)
+        server.reset()
+        try:
+            client.call()
+        except Exception:  # each client raises its own type; only the count matters here
+            pass
+        else:
+            raise AssertionError(f"{model}: the call succeeded")
+        counts[model] = int(server.read()["requests"])
+    return counts
+
+
+def main() -> None:
+    name, url, mode = sys.argv[1:4]
+    if len(sys.argv) > 4:
+        os.sched_setaffinity(0, {int(sys.argv[4])})
+    print(json.dumps(run(name, url, mode)))
+
+
+if __name__ == "__main__":
+    main()
