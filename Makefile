@@ -1,6 +1,9 @@
 # Two entry points, both self-contained on a fresh machine (Python 3.11 + pip):
 #   make demo   set up .venv and run the demo (Upstage with UPSTAGE_API_KEY, else the local model)
 #   make test   set up .venv and run lint, types and the whole test suite
+# And the benchmark (bench/README.md), in its own environment bench/.venv:
+#   make bench        full run, writes bench/results/ and the README's table (~10 min)
+#   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +11,10 @@ EXTRAS ?= dev,local
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
 
-.PHONY: setup demo test lint unit bench clean
+BENCH_VENV := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: setup demo test lint unit bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +40,17 @@ unit: setup
 test: lint
 	$(BIN)/python -m pytest
 
+$(BENCH_STAMP): pyproject.toml bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[langchain,llama-index]" -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench.run --readme
+
+bench-quick: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench.run --quick
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -25,7 +25,7 @@ SIZES = {
     "quick": {
         "rss": 1000,
         "call": (3, 100),
-        "async": (2, 640),
+        "async": (2, 512),
         "stream_long": (2, 5000),
         "stream_short": (2, 200),
         "tool": (3, 20),
@@ -33,7 +33,7 @@ SIZES = {
     "full": {
         "rss": 1000,
         "call": (9, 300),
-        "async": (5, 2560),
+        "async": (5, 1024),
         "stream_long": (7, 5000),
         "stream_short": (7, 200),
         "tool": (7, 100),

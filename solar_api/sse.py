@@ -8,13 +8,14 @@ end), multi-line `data:`, comments (`: keep-alive`) and the `event`/`id`/`retry`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
+class ServerSentEvent(NamedTuple):
+    # A NamedTuple: immutable like a frozen dataclass, and made several times faster,
+    # which counts once per stream chunk.
     data: str
     event: str = "message"
     id: str | None = None
@@ -45,10 +46,20 @@ class SSEDecoder:
         else:
             self._pending = b""
         events: list[ServerSentEvent] = []
+        data = self._data
         for raw in lines:
+            # Fast path for the two lines nearly every event is made of: `data: ...`
+            # and the blank line that ends it. Everything else goes through _line.
+            if raw[:5] == b"data:":
+                value = raw[5:].rstrip(b"\r\n")
+                if value[:1] == b" ":
+                    value = value[1:]
+                data.append(value.decode("utf-8", "replace"))
+                continue
             event = self._line(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
             if event is not None:
                 events.append(event)
+                data = self._data
         return events
 
     def flush(self) -> list[ServerSentEvent]:

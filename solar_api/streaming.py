@@ -119,14 +119,16 @@ class _StreamState(Generic[T]):
                 self._heads.clean(chunk)  # type: ignore[arg-type]
             self.events += 1
             if not self._finished:
-                self._finished = any(c.finish_reason for c in chunk.choices)
+                for choice in chunk.choices:
+                    if choice.finish_reason:
+                        self._finished = True
             yield chunk
 
     def drain(self, raw: bytes) -> bool:
         """Read on past [DONE] to the body's end, so the connection goes back to the pool.
 
         Closing a response with its last bytes unread throws the connection away, and
-        the next request pays for a new one (measured: +200 us per short stream on
+        the next request pays for a new one (measured: ~100 us more per short stream on
         loopback). A server that keeps talking after [DONE] is cut off after 64 KiB;
         one that breaks the connection there has lost nothing.
         """
