@@ -36,11 +36,8 @@ def _unsupported(provider: Provider, body: dict[str, Any]) -> set[str]:
 
 
 def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
-    changed = [
-        label
-        for label, sent, _, _ in DOWNGRADES
-        if label in _unsupported(provider, body) and sent(body)
-    ]
+    unsupported = _unsupported(provider, body)
+    changed = [label for label, sent, _, _ in DOWNGRADES if label in unsupported and sent(body)]
     if changed:
         body = apply_downgrade(body, set(changed))
         logger.debug("provider %s does not take %s: adapted", provider.name, ", ".join(changed))
