@@ -139,6 +139,10 @@ class AsyncSolarClient(BaseClient):
         loop = asyncio.get_running_loop()
         http = self._pools.get(loop)
         if http is None or http.is_closed:
+            # A pool refers to its loop, so its weak key never dies on its own: drop the
+            # pools of loops that have closed, or each asyncio.run would leave one behind.
+            for old in [key for key in self._pools if key.is_closed()]:
+                del self._pools[old]
             options = self._pool_options
             http = httpx.AsyncClient(
                 timeout=self.timeout,

@@ -110,6 +110,18 @@ class ClientOwner:
     async def alist_models(self) -> list[str]:
         return [m.id for m in (await self._async_client.list_models()).data]
 
+    def close(self) -> None:
+        """Close the sync connection pool (it is made again if the object is used)."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's async connection pool.
+
+        Needed only when that loop is closed by hand without ``shutdown_asyncgens()``;
+        ``asyncio.run`` and ``asyncio.Runner`` close it themselves.
+        """
+        await self._async_client.aclose()
+
     def check_model(self, model: str) -> None:
         """Raise ``ValueError`` unless the server lists `model` (one GET /models).
 
