@@ -42,10 +42,14 @@ class Client:
     # The statement a cold-import measurement times (in a fresh interpreter).
     imports = ""
 
-    def __init__(self, base_url: str, model: str = MODEL, max_retries: int = 2) -> None:
+    def __init__(
+        self, base_url: str, model: str = MODEL, max_retries: int = 2, http: Any = None
+    ) -> None:
         self.base_url = base_url
         self.model = model
         self.max_retries = max_retries
+        # An httpx.Client to use instead of the client's own (the no-network scenario).
+        self.http_kw: dict[str, Any] = {} if http is None else {"http_client": http}
 
     def call(self) -> str:
         raise NotImplementedError
@@ -73,7 +77,8 @@ class RawHttpx(Client):
 
         self.url = self.base_url + "/chat/completions"
         self.headers = {"Authorization": "Bearer bench-key"}
-        self.http = httpx.Client(headers=self.headers)
+        self.http = self.http_kw.get("http_client") or httpx.Client()
+        self.http.headers.update(self.headers)
         self.ahttp: Any = None
 
     def _body(self, **extra: Any) -> dict[str, Any]:
@@ -127,7 +132,7 @@ class SolarApi(Client):
         from solar_api import AsyncSolarClient, SolarClient
 
         common = {"base_url": self.base_url, "api_key": "bench-key"}
-        self.client = SolarClient(**common, max_retries=self.max_retries)
+        self.client = SolarClient(**common, max_retries=self.max_retries, **self.http_kw)
         self.aclient = AsyncSolarClient(**common, max_retries=self.max_retries)
 
     def call(self) -> str:
@@ -209,6 +214,7 @@ class ChatSolarClient(_LangChain):
             api_key="bench-key",
             model=self.model,
             max_retries=self.max_retries,
+            **self.http_kw,
             **kw,
         )
 
@@ -270,6 +276,7 @@ class SolarClientLI(_LlamaIndex):
             api_key="bench-key",
             model=self.model,
             max_retries=self.max_retries,
+            **self.http_kw,
             **kw,
         )
 
@@ -283,7 +290,7 @@ class OpenAISDK(Client):
         from openai import AsyncOpenAI, OpenAI
 
         common = {"base_url": self.base_url, "api_key": "bench-key"}
-        self.client = OpenAI(**common, max_retries=self.max_retries)
+        self.client = OpenAI(**common, max_retries=self.max_retries, **self.http_kw)
         self.aclient = AsyncOpenAI(**common, max_retries=self.max_retries)
 
     def call(self) -> str:
@@ -333,6 +340,7 @@ class ChatOpenAIClient(_LangChain):
             api_key="bench-key",  # type: ignore[arg-type]
             model=self.model,
             max_retries=self.max_retries,
+            **self.http_kw,
             **kw,
         )
 
@@ -348,6 +356,7 @@ class ChatUpstageClient(_LangChain):
             api_key="bench-key",
             model=self.model,
             max_retries=self.max_retries,
+            **self.http_kw,
             **kw,
         )
 
@@ -366,6 +375,7 @@ class OpenAILikeClient(_LlamaIndex):
             is_chat_model=True,
             is_function_calling_model=True,
             context_window=32768,
+            **self.http_kw,
             **kw,
         )
 

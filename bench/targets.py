@@ -51,13 +51,14 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     for adapter in ADAPTERS:
-        for key, label in {"call_us": "per call", **_STREAMS}.items():
+        measures = {"call_us": "per call", "call_us_no_network": "per call, no network"}
+        for key, label in {**measures, **_STREAMS}.items():
             anchors = [_median(results, a, key) for a in LANGCHAIN_ANCHORS]
             known = [a for a in anchors if a is not None]
             best = min(known) if known else None
             mine = _median(results, adapter, key)
             value = None if mine is None or best is None else mine / best
-            what = label if key == "call_us" else f"stream chunk, {label}"
+            what = label if key in measures else f"stream chunk, {label}"
             rows.append(_at_most(f"{adapter} {what} vs best framework anchor", value, 0.5, "x"))
     rps, base_rps = _median(results, "solar_api", "async_rps"), raw["async_rps"]
     value = None if rps is None or not base_rps else rps / base_rps
@@ -108,7 +109,7 @@ def adapter_shares(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Where an adapter's time goes: the core client, the framework's floor, the rest."""
     shares = []
     for adapter, floor in ADAPTERS.items():
-        for key in ("call_us", *_STREAMS):
+        for key in ("call_us", "call_us_no_network", *_STREAMS):
             total = _median(results, adapter, key)
             core = _median(results, "solar_api", key)
             framework = _median(results, floor, key)

@@ -101,6 +101,20 @@ class Measured:
         return result
 
 
+def _in_memory_http() -> Any:
+    import httpx
+
+    from bench.server import CHAT
+
+    body = CHAT.split(b"\r\n\r\n", 1)[1]
+    headers = {"content-type": "application/json"}
+    return httpx.Client(
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, headers=headers, content=body)
+        )
+    )
+
+
 def _check(what: str, got: Any, expected: Any) -> None:
     if got != expected:
         raise AssertionError(f"{what}: got {got!r}, expected {expected!r}")
@@ -133,6 +147,24 @@ def run(name: str, url: str, mode: str, first_pass: bool = True) -> dict[str, An
     out["call_us"] = measured.rounds(rounds, calls)
     if not floor:
         out["requests_per_call"] = out["call_us"]["requests"] / (rounds * count)
+
+    # The same calls with no network at all: an in-memory transport answers, so what is
+    # left is each client's own CPU cost, free of loopback and scheduler noise.
+    if not floor:
+        offline: Client = make(url, http=_in_memory_http())
+        for _ in range(50):
+            _check("call", offline.call(), CONTENT)
+
+        def offline_calls() -> float:
+            started = time.perf_counter()
+            for _ in range(count):
+                offline.call()
+            return (time.perf_counter() - started) / count * 1e6
+
+        out["call_us_no_network"] = measured.rounds(rounds, offline_calls)
+        offline.close()
+    else:
+        out["call_us_no_network"] = out["call_us"]
 
     rounds, count = sizes["async"]
 

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OURS = ["httpx", "solar_api", "ChatSolar", "Solar", "lc-floor", "li-floor"]
 SCENARIOS = [
     "call_us",
+    "call_us_no_network",
     "async_rps",
     "stream_long_us_per_chunk",
     "stream_short_us_per_chunk",
