@@ -31,7 +31,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"Run {report['date']} ({report['mode']} mode) on {report['machine']}; server and "
         f"client pinned to cores {report['pinned']['server_core']} and "
         f"{report['pinned']['client_core']}. Medians over rounds, ± half the min-max "
-        "spread, (×) the ratio to raw httpx.",  # noqa: RUF001
+        "spread, (×) the ratio to raw httpx. "  # noqa: RUF001
+        "Per call: all clients in one process, taking turns round by round; the other "
+        "columns: one process per client, 4 passes pooled in full mode.",
         "",
         "| client | per call µs | per call µs, no network | async req/s, 64 in flight "
         "| µs/chunk, 5,000-chunk stream | µs/chunk, 200 short streams | tool round trip µs "

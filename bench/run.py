@@ -89,6 +89,15 @@ def _worker(name: str, url: str, mode: str, first_pass: bool, core: int | None) 
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _interleaved(names: list[str], url: str, mode: str, core: int | None) -> dict[str, Any]:
+    args = [sys.executable, "-m", "bench.worker", "--interleaved", ",".join(names), url, mode]
+    args.append("-" if core is None else str(core))
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"interleaved calls failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def _import_ms(statement: str, runs: int, core: int | None) -> dict[str, float] | None:
     code = (
         "import time; t = time.perf_counter()\n"
@@ -148,9 +157,13 @@ def run(mode: str, names: list[str]) -> dict[str, Any]:
                 print(f"  pass {index + 1}: {name} ...", file=sys.stderr, flush=True)
                 result = _worker(name, server.url, mode, index == 0, client_core)
                 results[name] = _pooled(results[name], result) if index else result
+        available = [name for name in names if "unavailable" not in results[name]]
+        print("  per call, interleaved ...", file=sys.stderr, flush=True)
+        for name, value in _interleaved(available, server.url, mode, client_core).items():
+            results[name]["call_us_separate"] = results[name]["call_us"]
+            results[name]["call_us"] = value
     finally:
         server.stop()
-    available = [name for name in names if "unavailable" not in results[name]]
     print("  cold imports ...", file=sys.stderr, flush=True)
     for name, value in _imports(available, IMPORT_RUNS[mode], client_core).items():
         results[name]["import_ms"] = value

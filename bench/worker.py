@@ -244,7 +244,53 @@ def _retries(make: Callable[..., Client], url: str, server: Server) -> dict[str,
     return counts
 
 
+# Rounds of `count` calls per client in the interleaved measurement.
+INTERLEAVED = {"smoke": (2, 5), "quick": (9, 50), "full": (31, 100)}
+
+
+def interleaved(names: list[str], url: str, mode: str) -> dict[str, Any]:
+    """Per-call time of every client, measured in one process, round by round.
+
+    The clients take turns (the order rotating every round), so a slow spell on a shared
+    machine lands on all of them instead of on whichever had the machine then: the
+    ratios between clients are what the targets compare.
+    """
+    clients: dict[str, Client] = {}
+    for name in names:
+        try:
+            clients[name] = CLIENTS[name][0](url)
+        except ImportError:
+            continue
+        for _ in range(100):
+            _check("call", clients[name].call(), CONTENT)
+    rounds, count = INTERLEAVED[mode]
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    order = list(clients)
+    server = Server(url)
+    server.reset()
+    started = time.perf_counter()
+    for index in range(rounds):
+        turn = order[index % len(order) :] + order[: index % len(order)]
+        for name in turn:
+            call = clients[name].call
+            began = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[name].append((time.perf_counter() - began) / count * 1e6)
+    utilization = server.read()["cpu"] / (time.perf_counter() - started)
+    return {
+        name: {**_summary(values), "server_utilization": utilization}
+        for name, values in samples.items()
+    }
+
+
 def main() -> None:
+    if sys.argv[1] == "--interleaved":
+        names, url, mode, core = sys.argv[2].split(","), sys.argv[3], sys.argv[4], sys.argv[5]
+        if core != "-":
+            os.sched_setaffinity(0, {int(core)})
+        print(json.dumps(interleaved(names, url, mode)))
+        return
     name, url, mode, first_pass, core = sys.argv[1:6]
     if core != "-":
         os.sched_setaffinity(0, {int(core)})

@@ -17,13 +17,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
 
 import aiohttp
 import httpx
 from yarl import URL
 
-__all__ = ["AiohttpTransport", "make_transport"]
+__all__ = ["AiohttpTransport"]
 
 if not hasattr(aiohttp, "SocketTimeoutError"):  # the timeout types below came in 3.10
     raise ImportError("the aiohttp transport needs aiohttp>=3.10")
@@ -160,11 +159,3 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
     finally:
         if not session.closed:
             await session.close()
-
-
-def make_transport(options: dict[str, Any], limits: httpx.Limits) -> AiohttpTransport | None:
-    """The aiohttp transport for a pool with these httpx options, if aiohttp applies."""
-    verify = options.get("verify")
-    if verify is None:
-        verify = httpx.create_ssl_context(trust_env=options.get("trust_env", True))
-    return AiohttpTransport(limits=limits, ssl_context=verify)

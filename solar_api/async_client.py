@@ -8,7 +8,6 @@ closed". So the client keeps one pool per running loop, made on first use there.
 from __future__ import annotations
 
 import asyncio
-import os
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -18,6 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from ._transports import async_transport
 from .retry import RetryPolicy
 from .streaming import AsyncStream
 from .tls import CertLike, VerifyLike
@@ -33,44 +33,6 @@ from .types import (
 )
 
 __all__ = ["AsyncSolarClient"]
-
-_TRANSPORTS = ("auto", "aiohttp", "httpx")
-
-
-def _proxied(options: dict[str, Any]) -> bool:
-    if options.get("proxy") is not None:
-        return True
-    if not options.get("trust_env", True):
-        return False
-    import urllib.request  # httpx reads the environment the same way
-
-    proxies = urllib.request.getproxies()
-    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
-
-
-def _fast_transport(options: dict[str, Any]) -> httpx.AsyncBaseTransport | None:
-    """aiohttp's pool under httpx's interface when aiohttp is installed (see _aiohttp.py).
-
-    ``SOLAR_ASYNC_TRANSPORT=httpx`` keeps httpx's own pool; ``aiohttp`` insists on aiohttp.
-    A proxy (``proxy=`` or HTTP(S)_PROXY/ALL_PROXY in the environment) keeps httpx's own
-    pool: httpx mounts its proxy transports, and NO_PROXY, only when it owns the transport.
-    """
-    choice = os.environ.get("SOLAR_ASYNC_TRANSPORT", "auto").strip().lower() or "auto"
-    if choice not in _TRANSPORTS:
-        raise ValueError(
-            f"SOLAR_ASYNC_TRANSPORT: got {choice!r}; expected one of {', '.join(_TRANSPORTS)}"
-        )
-    if choice == "httpx" or _proxied(options):
-        return None
-    try:
-        from ._aiohttp import make_transport
-    except ImportError:
-        if choice == "aiohttp":
-            raise ImportError(
-                "SOLAR_ASYNC_TRANSPORT=aiohttp needs aiohttp: pip install aiohttp"
-            ) from None
-        return None
-    return make_transport(options, DEFAULT_LIMITS)
 
 
 class AsyncSolarClient(BaseClient):
@@ -148,7 +110,7 @@ class AsyncSolarClient(BaseClient):
                 timeout=self.timeout,
                 limits=DEFAULT_LIMITS,
                 follow_redirects=False,
-                transport=_fast_transport(options),
+                transport=async_transport(options, DEFAULT_LIMITS),
                 **options,
             )
             self._pools[loop] = http

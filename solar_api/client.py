@@ -13,6 +13,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from ._transports import sync_transport
 from .retry import RetryPolicy
 from .streaming import Stream
 from .tls import CertLike, VerifyLike
@@ -98,11 +99,13 @@ class SolarClient(BaseClient):
         if http is None or self._pid != os.getpid():
             with self._lock:
                 if self._http is None or self._pid != os.getpid():
+                    options = self._pool_options
                     self._http = httpx.Client(
                         timeout=self.timeout,
                         limits=DEFAULT_LIMITS,
                         follow_redirects=False,
-                        **self._pool_options,
+                        transport=sync_transport(options, DEFAULT_LIMITS),
+                        **options,
                     )
                     self._pid = os.getpid()
                 http = self._http

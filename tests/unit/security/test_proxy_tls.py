@@ -103,7 +103,15 @@ def tls_upstream(ca: trustme.CA, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield f"https://127.0.0.1:{server.server_port}/v1", ca_file
 
 
-def test_a_private_ca_is_used_when_given(tls_upstream: tuple[str, Path]) -> None:
+@pytest.fixture(params=["auto", "httpx"])
+def sync_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", request.param)
+    return str(request.param)
+
+
+def test_a_private_ca_is_used_when_given(
+    sync_transport: str, tls_upstream: tuple[str, Path]
+) -> None:
     url, ca_file = tls_upstream
     with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
         SolarClient(base_url=url, max_retries=0).chat(model="m", messages=USER)
@@ -112,7 +120,7 @@ def test_a_private_ca_is_used_when_given(tls_upstream: tuple[str, Path]) -> None
     assert ChatSolar(base_url=url, verify=str(ca_file)).invoke("x").content == "served over tls"
 
 
-def test_client_certificates(ca: trustme.CA, tmp_path: Path) -> None:
+def test_client_certificates(sync_transport: str, ca: trustme.CA, tmp_path: Path) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca.configure_trust(context)

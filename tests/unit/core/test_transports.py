@@ -1,4 +1,5 @@
-"""The async pool's transport: aiohttp's pool under httpx's interface, or httpx's own."""
+"""The pools' transports: http.client (sync) and aiohttp (async) under httpx's interface,
+or httpx's own pools."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import warnings
 import httpx
 import pytest
 
-from solar_api import AsyncSolarClient
+from solar_api import AsyncSolarClient, SolarClient
 from solar_api._aiohttp import AiohttpTransport
+from solar_api._http11 import Http11Transport
 from tests.faults import fault_server, http_reply
 from tests.helpers import chat_json
 
@@ -35,6 +37,44 @@ def test_aiohttp_is_the_default_and_httpx_can_be_chosen(monkeypatch: pytest.Monk
     monkeypatch.setenv("SOLAR_ASYNC_TRANSPORT", "curl")
     with pytest.raises(ValueError, match="SOLAR_ASYNC_TRANSPORT: got 'curl'; expected one of"):
         _transport(client)
+
+
+def test_the_sync_pool_is_http_client_unless_httpx_is_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def transport() -> object:
+        return SolarClient(base_url="http://127.0.0.1:9/v1", api_key="k")._client()._transport
+
+    assert isinstance(transport(), Http11Transport)
+    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "httpx")
+    assert isinstance(transport(), httpx.HTTPTransport)
+    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "urllib3")
+    with pytest.raises(ValueError, match="SOLAR_SYNC_TRANSPORT: got 'urllib3'; expected one of"):
+        transport()
+    monkeypatch.delenv("SOLAR_SYNC_TRANSPORT")
+    monkeypatch.setenv("HTTP_PROXY", "http://p:3128")
+    assert not isinstance(transport(), Http11Transport)
+
+
+@pytest.mark.parametrize("pool", ["auto", "httpx"])
+def test_sync_requests_reach_the_server_unchanged_and_bodies_are_decoded(
+    pool: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
+    body = gzip.compress(json.dumps(chat_json("fine")).encode())
+    with fault_server(http_reply(200, body, content_encoding="gzip")) as server:
+        client = SolarClient(
+            base_url=server.base_url, api_key="k", default_headers={"X-Trace": "a b"}
+        )
+        reply = client.chat(model="m", messages=USER)
+        assert reply.choices[0].message.content == "fine"
+        seen = server.requests[0]
+        assert seen["line"] == "POST /v1/chat/completions HTTP/1.1"
+        assert seen["headers"]["x-trace"] == "a b"
+        assert seen["headers"]["host"] == f"127.0.0.1:{server.port}"
+        assert "gzip" in seen["headers"]["accept-encoding"]
+        assert json.loads(seen["body"]) == {"model": "m", "messages": USER}
+        client.close()
 
 
 def test_a_proxy_keeps_httpx_own_pool(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,3 +161,20 @@ def test_a_loop_closed_by_hand_needs_aclose(closes: bool, caplog: pytest.LogCapt
             # The documented limitation (README, Performance), shown so this check can fail.
             assert "Unclosed client session" in caplog.text
         assert len(llm._async_client._pools) <= 1
+
+
+@pytest.mark.parametrize("pool", ["auto", "httpx"])
+def test_a_keep_alive_connection_the_server_closed_is_not_reused(
+    pool: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
+    # The reply promises keep-alive, then the server hangs up while the connection idles.
+    with fault_server(http_reply(200, chat_json("fine"), connection="keep-alive")) as server:
+        client = SolarClient(base_url=server.base_url, api_key="k", max_retries=0)
+        for _ in range(3):
+            assert client.chat(model="m", messages=USER).choices[0].message.content == "fine"
+            time.sleep(0.05)
+        assert server.count == 3
+        client.close()
