@@ -2,7 +2,7 @@
 #   make demo   set up .venv and run the demo (Upstage with UPSTAGE_API_KEY, else the local model)
 #   make test   set up .venv and run lint, types and the whole test suite
 # And the benchmark (bench/README.md), in its own environment bench/.venv:
-#   make bench        full run, writes bench/results/ and the README's table (~10 min)
+#   make bench        full run, writes bench/results/ and the README's table (~7 min)
 #   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
 PYTHON ?= python3
 VENV ?= .venv

@@ -1,6 +1,6 @@
 """The benchmark: every client against one loopback server, in one run.
 
-    python -m bench.run            # full run (make bench), about 10 minutes
+    python -m bench.run            # full run (make bench), about 7 minutes
     python -m bench.run --quick    # under 2 minutes
     python -m bench.run --smoke    # seconds; the test suite runs this
 

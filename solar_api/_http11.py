@@ -57,11 +57,13 @@ class _Connection:
             return False
         # An idle keep-alive connection has nothing to read; if it has, the server closed
         # it (or broke protocol): never send a request down it.
+        # poll, not select: select fails on descriptors above FD_SETSIZE (1024).
         try:
-            readable, _, _ = select.select([sock], [], [], 0)
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return not poller.poll(0)
         except (OSError, ValueError):
             return False
-        return not readable
 
 
 class _Body(httpx.SyncByteStream):
