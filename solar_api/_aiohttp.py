@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import aiohttp
 import httpx
@@ -45,11 +46,16 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
-def _mapped(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
-    for source, target in _ERRORS:
-        if isinstance(exc, source):
-            return target(str(exc) or type(exc).__name__, request=request)
-    return None
+@contextmanager
+def _as_httpx(request: httpx.Request) -> Iterator[None]:
+    """Raise aiohttp's (and the socket's) errors as the httpx exception they mean."""
+    try:
+        yield
+    except Exception as exc:
+        for source, target in _ERRORS:
+            if isinstance(exc, source):
+                raise target(str(exc) or type(exc).__name__, request=request) from exc
+        raise
 
 
 class _Body(httpx.AsyncByteStream):
@@ -59,14 +65,12 @@ class _Body(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
-            async for data in self._response.content.iter_any():
-                yield data
-        except Exception as exc:
+            with _as_httpx(self._request):
+                async for data in self._response.content.iter_any():
+                    yield data
+        except Exception:
             self._response.close()
-            mapped = _mapped(exc, self._request)
-            if mapped is None:
-                raise
-            raise mapped from exc
+            raise
 
     async def aclose(self) -> None:
         # A body read to the end returns its connection to the pool; one left unread
@@ -119,7 +123,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if session is None or session.closed:
             session = self._session = await self._open()
         timeout = request.extensions.get("timeout", {})
-        try:
+        with _as_httpx(request):
             response = await session.request(
                 request.method,
                 URL(str(request.url), encoded=True),
@@ -134,11 +138,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     sock_read=timeout.get("read"),
                 ),
             )
-        except Exception as exc:
-            mapped = _mapped(exc, request)
-            if mapped is None:
-                raise
-            raise mapped from exc
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,

@@ -17,6 +17,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -26,8 +27,8 @@ __all__ = ["Http11Transport"]
 _CHUNK = 65536
 
 
-def _mapped(exc: Exception, request: httpx.Request, *, connecting: bool) -> Exception:
-    """The httpx exception httpcore would raise for this failure."""
+def _as_httpx_error(exc: Exception, request: httpx.Request, *, connecting: bool) -> Exception:
+    """The httpx exception httpcore would raise for this failure (``exc`` if none)."""
     message = str(exc) or type(exc).__name__
     if isinstance(exc, socket.timeout | TimeoutError):
         kind: type[httpx.TransportError] = httpx.ConnectTimeout if connecting else httpx.ReadTimeout
@@ -42,6 +43,17 @@ def _mapped(exc: Exception, request: httpx.Request, *, connecting: bool) -> Exce
     else:
         return exc
     return kind(message, request=request)
+
+
+@contextmanager
+def _as_httpx(request: httpx.Request, *, connecting: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        mapped = _as_httpx_error(exc, request, connecting=connecting)
+        if mapped is exc:
+            raise
+        raise mapped from exc
 
 
 class _Connection:
@@ -82,17 +94,12 @@ class _Body(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         try:
-            while True:
-                data = self._response.read1(_CHUNK)
-                if not data:
-                    break
-                yield data
-        except Exception as exc:
+            with _as_httpx(self._request):
+                while data := self._response.read1(_CHUNK):
+                    yield data
+        except Exception:
             self._connection.conn.close()
-            mapped = _mapped(exc, self._request, connecting=False)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+            raise
         self._done = True
 
     def close(self) -> None:
@@ -160,30 +167,23 @@ class Http11Transport(httpx.BaseTransport):
         port = url.port or (443 if scheme == "https" else 80)
         key = (scheme, url.host, port)
         timeout = request.extensions.get("timeout", {})
-        try:
+        with _as_httpx(request, connecting=True):
             connection = self._acquire(key, timeout)
-        except Exception as exc:
-            mapped = _mapped(exc, request, connecting=True)
-            if mapped is exc:
-                raise
-            raise mapped from exc
         conn = connection.conn
         try:
-            sock = conn.sock
-            sock.settimeout(timeout.get("write"))
-            target = url.raw_path.decode("ascii")
-            conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
-            for name, value in request.headers.raw:
-                conn.putheader(name.decode("latin-1"), value.decode("latin-1"))
-            conn.endheaders(request.read() or None)
-            sock.settimeout(timeout.get("read"))
-            response = conn.getresponse()
-        except Exception as exc:
+            with _as_httpx(request):
+                sock = conn.sock
+                sock.settimeout(timeout.get("write"))
+                target = url.raw_path.decode("ascii")
+                conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
+                for name, value in request.headers.raw:
+                    conn.putheader(name.decode("latin-1"), value.decode("latin-1"))
+                conn.endheaders(request.read() or None)
+                sock.settimeout(timeout.get("read"))
+                response = conn.getresponse()
+        except Exception:
             conn.close()
-            mapped = _mapped(exc, request, connecting=False)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+            raise
         return httpx.Response(
             status_code=response.status,
             headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders()],
