@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from bench.clients import CLIENTS
 from bench.targets import evaluate
+from bench.worker import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_RUNS = {"smoke": 1, "quick": 3, "full": 11}
@@ -40,10 +40,7 @@ def _pooled(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             values = old[key]["values"] + value["values"]
             merged[key] = {
                 **value,
-                "median": statistics.median(values),
-                "min": min(values),
-                "max": max(values),
-                "values": values,
+                **summary(values),
                 "server_utilization": max(
                     old[key]["server_utilization"], value["server_utilization"]
                 ),
@@ -98,25 +95,21 @@ def _interleaved(names: list[str], url: str, mode: str, core: int | None) -> dic
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _import_ms(statement: str, runs: int, core: int | None) -> dict[str, float] | None:
+def _import_ms(statement: str, core: int | None) -> float | None:
+    """One cold import of ``statement`` in a fresh interpreter, in milliseconds."""
     code = (
         "import time; t = time.perf_counter()\n"
         f"{statement}\n"
         "print((time.perf_counter() - t) * 1000)"
     )
-    values = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
-        )
-        if done.returncode != 0:
-            return None
-        values.append(float(done.stdout.strip()))
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
+    )
+    return float(done.stdout.strip()) if done.returncode == 0 else None
 
 
 def _bytecode() -> None:
@@ -132,14 +125,10 @@ def _imports(names: list[str], runs: int, core: int | None) -> dict[str, Any]:
     samples: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(runs):
         for name in names:
-            value = _import_ms(CLIENTS[name][0].imports, 1, core)  # type: ignore[attr-defined]
+            value = _import_ms(CLIENTS[name][0].imports, core)  # type: ignore[attr-defined]
             if value is not None:
-                samples[name].append(value["median"])
-    return {
-        name: {"median": statistics.median(v), "min": min(v), "max": max(v)}
-        for name, v in samples.items()
-        if v
-    }
+                samples[name].append(value)
+    return {name: summary(v) for name, v in samples.items() if v}
 
 
 def run(mode: str, names: list[str]) -> dict[str, Any]:

@@ -71,7 +71,7 @@ class Server:
         return self._stats("GET")
 
 
-def _summary(values: list[float]) -> dict[str, Any]:
+def summary(values: list[float]) -> dict[str, Any]:
     # The rounds themselves go along, so the runner can pool them across passes.
     return {
         "median": statistics.median(values),
@@ -95,7 +95,7 @@ class Measured:
             values.append(one_round())
         wall = time.perf_counter() - started
         stats = self.server.read()
-        result = _summary(values)
+        result = summary(values)
         result["server_utilization"] = stats["cpu"] / wall if wall else 0.0
         result["requests"] = stats["requests"]
         return result
@@ -113,6 +113,13 @@ def _in_memory_http() -> Any:
             lambda request: httpx.Response(200, headers=headers, content=body)
         )
     )
+
+
+def _us_per_call(call: Callable[[], Any], count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        call()
+    return (time.perf_counter() - started) / count * 1e6
 
 
 def _check(what: str, got: Any, expected: Any) -> None:
@@ -138,13 +145,7 @@ def run(name: str, url: str, mode: str, first_pass: bool = True) -> dict[str, An
 
     rounds, count = sizes["call"]
 
-    def calls() -> float:
-        started = time.perf_counter()
-        for _ in range(count):
-            client.call()
-        return (time.perf_counter() - started) / count * 1e6
-
-    out["call_us"] = measured.rounds(rounds, calls)
+    out["call_us"] = measured.rounds(rounds, lambda: _us_per_call(client.call, count))
     if not floor:
         out["requests_per_call"] = out["call_us"]["requests"] / (rounds * count)
 
@@ -154,14 +155,9 @@ def run(name: str, url: str, mode: str, first_pass: bool = True) -> dict[str, An
         offline: Client = make(url, http=_in_memory_http())
         for _ in range(50):
             _check("call", offline.call(), CONTENT)
-
-        def offline_calls() -> float:
-            started = time.perf_counter()
-            for _ in range(count):
-                offline.call()
-            return (time.perf_counter() - started) / count * 1e6
-
-        out["call_us_no_network"] = measured.rounds(rounds, offline_calls)
+        out["call_us_no_network"] = measured.rounds(
+            rounds, lambda: _us_per_call(offline.call, count)
+        )
         offline.close()
     else:
         out["call_us_no_network"] = out["call_us"]
@@ -272,14 +268,10 @@ def interleaved(names: list[str], url: str, mode: str) -> dict[str, Any]:
     for index in range(rounds):
         turn = order[index % len(order) :] + order[: index % len(order)]
         for name in turn:
-            call = clients[name].call
-            began = time.perf_counter()
-            for _ in range(count):
-                call()
-            samples[name].append((time.perf_counter() - began) / count * 1e6)
+            samples[name].append(_us_per_call(clients[name].call, count))
     utilization = server.read()["cpu"] / (time.perf_counter() - started)
     return {
-        name: {**_summary(values), "server_utilization": utilization}
+        name: {**summary(values), "server_utilization": utilization}
         for name, values in samples.items()
     }
 

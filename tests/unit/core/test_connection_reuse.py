@@ -3,47 +3,27 @@ for every request this client builds (which must equal what httpx would build)."
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from bench.run import BenchServer
+from bench.worker import Server
 from solar_api import AsyncSolarClient, SolarClient
 from tests.faults import fault_server, sse_reply
 from tests.helpers import chunk
 
-ROOT = Path(__file__).resolve().parents[3]
 USER = [{"role": "user", "content": "x"}]
 
 
 @pytest.fixture(scope="module")
 def bench_server() -> Iterator[str]:
     # The benchmark's keep-alive server, which counts the connections it accepts.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.server"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stdin is not None
+    server = BenchServer(core=None)
     try:
-        yield f"http://127.0.0.1:{int(process.stdout.readline())}/v1"
+        yield server.url
     finally:
-        process.stdin.close()
-        process.wait(10)
-
-
-def _stats(url: str, method: str = "GET") -> dict[str, int]:
-    request = urllib.request.Request(
-        url.rsplit("/v1", 1)[0] + "/stats", method=method, data=b"" if method == "POST" else None
-    )
-    with urllib.request.urlopen(request) as reply:
-        return dict(json.load(reply))
+        server.stop()
 
 
 # The server ends each stream's body 20 ms after [DONE]: a client that stops reading at
@@ -54,25 +34,26 @@ SLOW_END = "bench-slow-end"
 def test_streams_read_to_done_leave_their_connection_for_the_next_request(
     bench_server: str,
 ) -> None:
-    _stats(bench_server, "POST")
+    stats = Server(bench_server)
+    stats.reset()
     with SolarClient(base_url=bench_server, api_key="k") as client:
         for _ in range(5):
             chunks = list(client.chat_stream(model=SLOW_END, messages=USER, max_tokens=20))
             assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) == 20
             client.chat(model="m", messages=USER)
-    stats = _stats(bench_server)
-    assert stats["requests"] == 10
-    assert stats["connections"] == 1
+    seen = stats.read()
+    assert (seen["requests"], seen["connections"]) == (10, 1)
 
 
 async def test_async_streams_reuse_connections_too(bench_server: str) -> None:
-    _stats(bench_server, "POST")
+    stats = Server(bench_server)
+    stats.reset()
     client = AsyncSolarClient(base_url=bench_server, api_key="k")
     for _ in range(5):
         stream = await client.chat_stream(model=SLOW_END, messages=USER, max_tokens=20)
         assert len([c async for c in stream]) >= 20
     await client.aclose()
-    assert _stats(bench_server)["connections"] == 1
+    assert stats.read()["connections"] == 1
 
 
 def test_a_connection_dropped_after_done_loses_nothing() -> None:

@@ -120,7 +120,9 @@ def test_a_private_ca_is_used_when_given(
     assert ChatSolar(base_url=url, verify=str(ca_file)).invoke("x").content == "served over tls"
 
 
-def test_client_certificates(sync_transport: str, ca: trustme.CA, tmp_path: Path) -> None:
+@pytest.fixture
+def mutual_tls(ca: trustme.CA, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """A server that requires a client certificate: (url, CA bundle, client cert file)."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
     ca.configure_trust(context)
@@ -131,15 +133,17 @@ def test_client_certificates(sync_transport: str, ca: trustme.CA, tmp_path: Path
         str(client_file)
     )
     for server in serve_http(ChatHandler, context, kind="mutual tls"):
-        url = f"https://127.0.0.1:{server.server_port}/v1"
-        with pytest.raises(APIConnectionError):
-            SolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(
-                model="m", messages=USER
-            )
-        reply = SolarClient(base_url=url, verify=str(ca_file), cert=str(client_file)).chat(
-            model="m", messages=USER
-        )
-        assert reply.choices[0].message.content == "served over mutual tls"
+        yield f"https://127.0.0.1:{server.server_port}/v1", ca_file, client_file
+
+
+def test_client_certificates(sync_transport: str, mutual_tls: tuple[str, Path, Path]) -> None:
+    url, ca_file, client_file = mutual_tls
+    with pytest.raises(APIConnectionError):
+        SolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(model="m", messages=USER)
+    reply = SolarClient(base_url=url, verify=str(ca_file), cert=str(client_file)).chat(
+        model="m", messages=USER
+    )
+    assert reply.choices[0].message.content == "served over mutual tls"
 
 
 def test_bad_tls_settings_fail_at_construction(tmp_path: Path) -> None:
@@ -156,30 +160,20 @@ def async_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 
 
 async def test_async_tls_private_ca_and_client_certificates(
-    async_transport: str, ca: trustme.CA, tmp_path: Path
+    async_transport: str, mutual_tls: tuple[str, Path, Path]
 ) -> None:
     # The same TLS settings hold for the aiohttp-backed pool as for httpx's own.
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca.configure_trust(context)
-    context.verify_mode = ssl.CERT_REQUIRED
-    ca_file, client_file = tmp_path / "ca.pem", tmp_path / "client.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    ca.issue_cert("client@example.test").private_key_and_cert_chain_pem.write_to_path(
-        str(client_file)
-    )
-    for server in serve_http(ChatHandler, context, kind="mutual tls"):
-        url = f"https://127.0.0.1:{server.server_port}/v1"
-        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            await AsyncSolarClient(base_url=url, max_retries=0).chat(model="m", messages=USER)
-        with pytest.raises(APIConnectionError):
-            await AsyncSolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(
-                model="m", messages=USER
-            )
-        client = AsyncSolarClient(base_url=url, verify=str(ca_file), cert=str(client_file))
-        reply = await client.chat(model="m", messages=USER)
-        assert reply.choices[0].message.content == "served over mutual tls"
-        await client.aclose()
+    url, ca_file, client_file = mutual_tls
+    with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        await AsyncSolarClient(base_url=url, max_retries=0).chat(model="m", messages=USER)
+    with pytest.raises(APIConnectionError):
+        await AsyncSolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(
+            model="m", messages=USER
+        )
+    client = AsyncSolarClient(base_url=url, verify=str(ca_file), cert=str(client_file))
+    reply = await client.chat(model="m", messages=USER)
+    assert reply.choices[0].message.content == "served over mutual tls"
+    await client.aclose()
 
 
 async def test_async_env_proxies_are_honoured_and_no_proxy_bypasses(
