@@ -247,8 +247,12 @@ def _parse_tool_calls(
 
 
 def response_to_message(
-    message: ResponseMessage, *, response_id: str, response_metadata: dict[str, Any]
+    message: ResponseMessage, *, response_metadata: dict[str, Any]
 ) -> AIMessage:
+    """The reply as an AIMessage. Its ``id`` is left to langchain-core, which derives it
+    from the run (distinct per call and per generation); the server's completion id is
+    ``response_metadata["id"]``: servers and gateways that repeat ids would otherwise
+    make LangGraph's ``add_messages`` merge different turns."""
     calls, invalid = _parse_tool_calls(message)
     # Fields the server adds (reasoning_content, llama.cpp's function_call...) are kept.
     additional = _reasoning_alias(dict(message.model_extra or {}))
@@ -258,7 +262,6 @@ def response_to_message(
         additional.pop("function_call", None)
     return AIMessage(
         content=message.content or "",
-        id=response_id or None,
         tool_calls=calls,
         invalid_tool_calls=invalid,
         additional_kwargs=additional,
@@ -266,7 +269,7 @@ def response_to_message(
     )
 
 
-def chunk_to_message(choice: ChunkChoice, *, chunk_id: str) -> AIMessageChunk:
+def chunk_to_message(choice: ChunkChoice) -> AIMessageChunk:
     delta = choice.delta
     chunks: list[ToolCallChunk] = []
     for tc in delta.tool_calls or ():
@@ -286,7 +289,6 @@ def chunk_to_message(choice: ChunkChoice, *, chunk_id: str) -> AIMessageChunk:
         extra.pop("function_call", None)
     return AIMessageChunk(
         content=delta.content or "",
-        id=chunk_id or None,
         tool_call_chunks=chunks,
         additional_kwargs=extra,
     )

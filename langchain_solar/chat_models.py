@@ -204,9 +204,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "id": response.id,
                 "system_fingerprint": response.system_fingerprint,
             }
-            message = response_to_message(
-                choice.message, response_id=response.id, response_metadata=meta
-            )
+            message = response_to_message(choice.message, response_metadata=meta)
             if response.usage is not None:
                 message.usage_metadata = usage_to_metadata(response.usage)
             generations.append(
@@ -489,7 +487,7 @@ class _StreamAssembler:
             self.meta["system_fingerprint"] = raw.system_fingerprint
         out = []
         for choice in raw.choices:
-            message = chunk_to_message(choice, chunk_id=raw.id)
+            message = chunk_to_message(choice)
             info = None
             if choice.finish_reason:
                 message.response_metadata = {"finish_reason": choice.finish_reason}
@@ -501,7 +499,6 @@ class _StreamAssembler:
         meta = {"model_name": self.model_name, **self.meta}
         message = AIMessageChunk(
             content="",
-            id=self.meta.get("id"),
             response_metadata=meta,
             usage_metadata=usage_to_metadata(self.usage) if self.usage else None,
             chunk_position="last",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
@@ -21,8 +22,9 @@ def _ssl_context(verify: VerifyLike, cert: CertLike) -> ssl.SSLContext | bool:
         return False
     if isinstance(verify, ssl.SSLContext):
         context = verify
+    elif isinstance(verify, str) and os.path.isdir(verify):
+        context = _directory_context(verify)
     elif isinstance(verify, str):
-        # A CA bundle file (PEM) or a directory of them.
         try:
             context = ssl.create_default_context(cafile=verify)
         except (FileNotFoundError, ssl.SSLError) as exc:
@@ -39,6 +41,32 @@ def _ssl_context(verify: VerifyLike, cert: CertLike) -> ssl.SSLContext | bool:
             context.load_cert_chain(*files)
         except (FileNotFoundError, ssl.SSLError) as exc:
             raise ValueError(f"cert: {cert!r} is not a usable client certificate ({exc})") from None
+    return context
+
+
+def _directory_context(directory: str) -> ssl.SSLContext:
+    """A directory of CA certificates: OpenSSL's hashed ``capath`` layout (``c_rehash``),
+    and every PEM file in it loaded as well, so a plain folder of ``.pem``/``.crt`` works."""
+    context = ssl.create_default_context(capath=directory)
+    loaded = 0
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if not entry.is_file():
+            continue
+        try:
+            with open(entry.path, "rb") as handle:
+                if b"-----BEGIN CERTIFICATE-----" not in handle.read():
+                    continue
+            context.load_verify_locations(cafile=entry.path)
+            loaded += 1
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(
+                f"verify: {entry.path!r} in the CA directory is not a readable certificate ({exc})"
+            ) from None
+    if not loaded:
+        raise ValueError(
+            f"verify: the directory {directory!r} holds no PEM certificate; give a CA bundle "
+            "file or a directory of .pem/.crt files"
+        )
     return context
 
 

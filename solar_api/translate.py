@@ -45,6 +45,14 @@ class TranslationPlan:
         if self.direction not in allowed:
             choices = ", ".join(map(repr, allowed))
             raise ValueError(f"direction: got {self.direction!r}; expected one of {choices}")
+        # A dedicated model translates one way only: asked the other way it would answer
+        # in the wrong language.
+        model_direction = get_model_info(self.model).translation if self.model else None
+        if model_direction is not None and model_direction != self.direction:
+            raise ValueError(
+                f"model: {self.model!r} translates {model_direction}, but direction is "
+                f"{self.direction!r}; use {DEDICATED_MODELS[self.direction]!r} or drop model="
+            )
 
     @property
     def target_model(self) -> str:

@@ -217,3 +217,12 @@ def test_single_turn_models_warn_once_on_conversations() -> None:
         nim.chat(model="upstage/solar-10.7b-instruct", messages=convo[:1])
     assert server.count == 3
     assert MIN_CHARS == 250
+
+
+def test_a_translation_model_against_its_direction_is_refused() -> None:
+    # Issue 13 item 8: the en->ko model with a ko->en prompt answered in the wrong language.
+    with pytest.raises(ValueError, match="model: 'solar-1-mini-translate-enko' translates en-ko"):
+        TranslationPlan(direction="ko-en", provider="upstage", model="solar-1-mini-translate-enko")
+    assert TranslationPlan(
+        direction="en-ko", provider="upstage", model="solar-1-mini-translate-enko"
+    ).dedicated

@@ -76,7 +76,8 @@ def test_invoke_sends_only_what_was_set() -> None:
     assert reply.response_metadata["model_name"] == "solar-1-mini-chat"
     assert reply.response_metadata["id"] == "chatcmpl-1"
     assert "system_fingerprint" in reply.response_metadata
-    assert reply.id == "chatcmpl-1"
+    # langchain-core's run-derived id; the server's is in response_metadata (issue 13).
+    assert reply.id is not None and reply.id.startswith("lc_run-")
 
 
 def test_every_parameter_reaches_the_body() -> None:

@@ -190,3 +190,21 @@ async def test_async_env_proxies_are_honoured_and_no_proxy_bypasses(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     await AsyncSolarClient(base_url=upstream, api_key="k").chat(model="m", messages=USER)
     assert len(proxy.seen) == 1  # type: ignore[attr-defined]
+
+
+def test_verify_takes_a_directory_of_ca_certificates(
+    sync_transport: str, tls_upstream: tuple[str, Path], tmp_path: Path
+) -> None:
+    # README: "verify=/path/to/ca.pem (or a directory)"; issue 13 item 8.
+    url, ca_file = tls_upstream
+    ca_dir = tmp_path / "cas"
+    ca_dir.mkdir()
+    (ca_dir / "private-ca.crt").write_bytes(ca_file.read_bytes())
+    (ca_dir / "README").write_text("not a certificate")
+    reply = SolarClient(base_url=url, verify=str(ca_dir)).chat(model="m", messages=USER)
+    assert reply.choices[0].message.content == "served over tls"
+    assert ChatSolar(base_url=url, verify=str(ca_dir)).invoke("x").content == "served over tls"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="verify: the directory .* holds no PEM certificate"):
+        SolarClient(base_url=url, verify=str(empty))
