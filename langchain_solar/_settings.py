@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 from langchain_core.language_models import LangSmithParams
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from solar_api import AsyncSolarClient, SolarClient
 from solar_api.factory import ClientOwner
+from solar_api.defaults import ModelKind, fill_default_model
+from solar_api.words import move_unknown_words
 
 __all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
 
@@ -21,13 +32,23 @@ class SolarConnection(ClientOwner, BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    api_key: SecretStr | None = None
-    """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given."""
-    base_url: str | None = Field(default=None, alias="api_base")
-    """Server URL; read from ``UPSTAGE_BASE_URL``/``NVIDIA_BASE_URL``/``JULEP_BASE_URL``."""
+    # Accepted alternate names are validation aliases, not aliases: type checkers and
+    # help() then show the field's own name (pydantic's dataclass_transform reads alias=).
+    api_key: str | SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("api_key", "upstage_api_key")
+    )
+    """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given; kept as
+    a ``SecretStr``. Also accepted as ``upstage_api_key`` (ChatUpstage's name)."""
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "api_base", "upstage_api_base")
+    )
+    """Server URL; read from ``UPSTAGE_BASE_URL`` (or ``UPSTAGE_API_BASE``),
+    ``NVIDIA_BASE_URL``, ``JULEP_BASE_URL``. Also ``api_base``/``upstage_api_base``."""
     provider: ProviderName | None = None
     """Inferred from ``base_url`` when not given; ``upstage`` without either."""
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
+    timeout: float | httpx.Timeout | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
+    )
     """Seconds (or an ``httpx.Timeout``); default 60 s, 5 s to connect."""
     max_retries: int = Field(default=2, ge=0)
     default_headers: dict[str, str] | None = None
@@ -42,6 +63,24 @@ class SolarConnection(ClientOwner, BaseModel):
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _secret_key(cls, value: str | SecretStr | None) -> SecretStr | None:
+        return SecretStr(value) if isinstance(value, str) else value
+
+    # The words a class's model is given by, and which kind of default it takes when
+    # none is given (the provider's, see solar_api/defaults.py).
+    _model_words: ClassVar[tuple[tuple[str, ...], ModelKind] | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_words_and_default_model(cls, values: Any) -> Any:
+        into = "model_kwargs" if "model_kwargs" in cls.model_fields else None
+        values = move_unknown_words(cls.__name__, values, cls.model_fields, into=into)
+        if cls._model_words is not None:
+            values = fill_default_model(values, *cls._model_words)
+        return values
 
     @property
     def _key_env(self) -> str:

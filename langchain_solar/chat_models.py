@@ -30,13 +30,14 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from solar_api import get_model_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
+from ._deferred import SignatureAfterBuild
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
@@ -79,17 +80,34 @@ class ChatSolar(BaseChatModel, SolarConnection):
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, defer_build=True)
+    # help(ChatSolar) before the first instance (the build is deferred).
+    __signature__ = SignatureAfterBuild()  # type: ignore[assignment]
+
+    _model_words = (("model", "model_name"), "chat")
 
     model_name: str = Field(default="solar-1-mini-chat", alias="model")
-    """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``."""
+    """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``;
+    default: the provider's (``Provider.default_model``)."""
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     top_p: float | None = Field(default=None, ge=0, le=1)
-    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    stop: list[str] | None = Field(
+        default=None, validation_alias=AliasChoices("stop", "stop_sequences")
+    )
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     seed: int | None = None
     n: int | None = Field(default=None, ge=1)
+    logprobs: bool | None = None
+    """Return log probabilities of the output tokens (in ``response_metadata["logprobs"]``)."""
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    logit_bias: dict[str, int] | None = None
+    """Token id (as a string) to a bias from -100 to 100."""
+    reasoning_effort: str | None = None
+    """For reasoning models (``solar-pro2``: ``"low"``, ``"medium"``, ``"high"``)."""
+    top_k: int | None = Field(default=None, ge=1)
+    """Sample from the k likeliest tokens; sent as is, for servers that take it
+    (vLLM, llama.cpp, NIM-hosted models)."""
     streaming: bool = False
     """Stream internally on ``invoke`` too (callbacks see every token)."""
     stream_usage: bool | None = None
@@ -160,6 +178,11 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "presence_penalty": self.presence_penalty,
                 "seed": self.seed,
                 "n": self.n,
+                "logprobs": self.logprobs,
+                "top_logprobs": self.top_logprobs,
+                "logit_bias": self.logit_bias,
+                "reasoning_effort": self.reasoning_effort,
+                "top_k": self.top_k,
             },
             {**self.model_kwargs, **(self.extra_body or {})},
         )
@@ -204,6 +227,8 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "id": response.id,
                 "system_fingerprint": response.system_fingerprint,
             }
+            if choice.logprobs is not None:
+                meta["logprobs"] = choice.logprobs
             message = response_to_message(choice.message, response_metadata=meta)
             if response.usage is not None:
                 message.usage_metadata = usage_to_metadata(response.usage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from langchain_core.embeddings import Embeddings
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from typing_extensions import Self
 
 from solar_api.embeddings import batches, document_model, query_model, vectors_in_order
@@ -31,8 +31,14 @@ class SolarEmbeddings(SolarConnection, Embeddings):
     (llama.cpp for models without pooling) gets the normalised mean of them.
     """
 
+    _model_words = (("model",), "embedding")
+
     model: str = "solar-embedding-1-large"
-    batch_size: int = Field(default=100, ge=1)
+    """Default: the provider's embedding family (a provider without one asks for model=)."""
+    batch_size: int = Field(
+        default=100, ge=1, validation_alias=AliasChoices("batch_size", "embed_batch_size")
+    )
+    """Texts per request; also ``embed_batch_size`` (UpstageEmbeddings' name)."""
     max_concurrency: int = Field(default=4, ge=1)
 
     @model_validator(mode="after")

@@ -46,7 +46,11 @@ class SolarLLM(BaseLLM, SolarConnection):
         print(llm.invoke(prompt))
     """
 
+    _model_words = (("model",), "completions")
+
     model: str = "julep-ai/samantha-1-turbo"
+    """Default: the provider's completions model (Julep's samantha-1-turbo; a local or
+    OpenAI-compatible server's default model); a provider without one asks for model=."""
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
@@ -57,6 +61,9 @@ class SolarLLM(BaseLLM, SolarConnection):
     n: int | None = Field(default=None, ge=1)
     best_of: int | None = Field(default=None, ge=1)
     logprobs: int | None = Field(default=None, ge=0, le=5)
+    logit_bias: dict[str, int] | None = None
+    top_k: int | None = Field(default=None, ge=1)
+    """Sent as is, for servers that take it (vLLM, llama.cpp)."""
     streaming: bool = False
     stream_usage: bool | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -98,6 +105,8 @@ class SolarLLM(BaseLLM, SolarConnection):
                 "n": self.n,
                 "best_of": self.best_of,
                 "logprobs": self.logprobs,
+                "logit_bias": self.logit_bias,
+                "top_k": self.top_k,
             },
             self.model_kwargs,
         )

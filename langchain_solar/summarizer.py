@@ -39,7 +39,11 @@ class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer,
     longer-than-context texts are split, summarized in parallel and combined.
     """
 
+    _model_words = (("model",), "chat")
+
     model: str = "solar-1-mini-chat"
+    """Default: the provider's chat model. ``solar-1-mini-summarization`` (on any host)
+    gets the Summarization API's body."""
     format: Literal["paragraph", "bullets", "auto"] = "auto"
     length: Literal["short", "medium", "long", "auto"] = "auto"
     temperature: float = Field(default=0.7, ge=0, le=2)

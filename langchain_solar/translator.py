@@ -33,7 +33,10 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
 
     direction: Literal["en-ko", "ko-en"] = "en-ko"
     model: str | None = None
+    _model_words = (("chat_model",), "chat")
+
     chat_model: str = "solar-1-mini-chat"
+    """The model prompted to translate; default: the provider's chat model."""
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
 

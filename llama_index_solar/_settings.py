@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
-from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic import AliasChoices
 
 from solar_api import AsyncSolarClient, SolarClient
+from solar_api.defaults import ModelKind, fill_default_model
 from solar_api.factory import ClientOwner
+from solar_api.words import move_unknown_words
 
 __all__ = ["SolarConnection"]
 
@@ -18,11 +28,23 @@ ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible
 class SolarConnection(ClientOwner, BaseModel):
     """Where requests go and how: the same words as the LangChain classes."""
 
-    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
-    base_url: str | None = Field(default=None, alias="api_base")
+    # Alternate names are validation aliases: type checkers and help() show the field's
+    # own name (pydantic's dataclass_transform reads alias=).
+    api_key: str | SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        validation_alias=AliasChoices("api_key", "upstage_api_key"),
+    )
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "api_base", "upstage_api_base")
+    )
     provider: ProviderName | None = None
     timeout: float | None = Field(
-        default=None, gt=0, description="Seconds; default 60 (5 to connect)."
+        default=None,
+        gt=0,
+        description="Seconds; default 60 (5 to connect).",
+        validation_alias=AliasChoices("timeout", "request_timeout"),
     )
     max_retries: int = Field(default=2, ge=0)
     default_headers: dict[str, str] | None = None
@@ -39,6 +61,30 @@ class SolarConnection(ClientOwner, BaseModel):
     _async_client: AsyncSolarClient = PrivateAttr()
 
     model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
+
+    # The words a class's model is given by, and which provider default it takes.
+    _model_words: ClassVar[tuple[tuple[str, ...], ModelKind] | None] = None
+    # Where unknown constructor words go (with a warning); None: they are refused.
+    _extra_words_into: ClassVar[str | None] = None
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _secret_key(cls, value: str | SecretStr | None) -> SecretStr | None:
+        return SecretStr(value) if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_words_and_default_model(cls, values: Any) -> Any:
+        values = move_unknown_words(
+            cls.__name__,
+            values,
+            cls.model_fields,
+            into=cls._extra_words_into,
+            also_accepted=("model_kwargs",) if cls._extra_words_into else (),
+        )
+        if cls._model_words is not None:
+            values = fill_default_model(values, *cls._model_words)
+        return values
 
     def __getstate__(self) -> dict[str, Any]:
         # The key is left out (re-read from the provider's variable on load, where

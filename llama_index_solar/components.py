@@ -38,6 +38,8 @@ class SolarSummaryTransform(TransformComponent, SolarConnection):
     text as the summary. ``show_progress=True`` draws a bar on stderr.
     """
 
+    _model_words = (("model",), "chat")
+
     model: str = "solar-1-mini-chat"
     format: Literal["paragraph", "bullets", "auto"] = "auto"
     length: Literal["short", "medium", "long", "auto"] = "auto"
@@ -123,7 +125,7 @@ class SolarToolSpec(BaseToolSpec):
     def __init__(
         self,
         *,
-        chat_model: str = "solar-1-mini-chat",
+        chat_model: str | None = None,
         summary_format: Literal["paragraph", "bullets", "auto"] = "auto",
         summary_length: Literal["short", "medium", "long", "auto"] = "auto",
         **connection: Any,
@@ -131,6 +133,8 @@ class SolarToolSpec(BaseToolSpec):
         self._connection = SolarConnection(**connection)
         self._connection._connect()
         provider = self._connection.provider_name
+        # The provider's own chat model unless one is named.
+        chat_model = chat_model or self._connection._client.provider.default_model
         self._summary = SummaryPlan(
             model=chat_model, provider=provider, format=summary_format, length=summary_length
         )

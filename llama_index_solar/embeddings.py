@@ -29,6 +29,8 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
     returns one vector per token (llama.cpp) gets the normalised mean of them.
     """
 
+    _model_words = (("model", "model_name"), "embedding")
+
     model_name: str = Field(default="solar-embedding-1-large", alias="model")
 
     @model_validator(mode="after")

@@ -73,7 +73,12 @@ class Solar(FunctionCallingLLM, SolarConnection):
     ``api_base``), ``timeout``, ``max_retries``, ``default_headers``.
     """
 
-    model: str = Field(default="solar-1-mini-chat", description="The model name.")
+    _model_words = (("model",), "chat")
+    _extra_words_into = "additional_kwargs"
+
+    model: str = Field(
+        default="solar-1-mini-chat", description="The model name; default: the provider's."
+    )
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     top_p: float | None = Field(default=None, ge=0, le=1)
@@ -81,6 +86,18 @@ class Solar(FunctionCallingLLM, SolarConnection):
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     seed: int | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    logit_bias: dict[str, int] | None = None
+    reasoning_effort: str | None = Field(
+        default=None, description="For reasoning models: low, medium or high."
+    )
+    response_format: dict[str, Any] | None = Field(
+        default=None, description='Sent as is, e.g. {"type": "json_object"}.'
+    )
+    top_k: int | None = Field(
+        default=None, ge=1, description="Sent as is, for servers that take it."
+    )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
     )
@@ -171,6 +188,12 @@ class Solar(FunctionCallingLLM, SolarConnection):
             "frequency_penalty": self.frequency_penalty,
             "presence_penalty": self.presence_penalty,
             "seed": self.seed,
+            "logprobs": self.logprobs,
+            "top_logprobs": self.top_logprobs,
+            "logit_bias": self.logit_bias,
+            "reasoning_effort": self.reasoning_effort,
+            "response_format": self.response_format,
+            "top_k": self.top_k,
         }
         out = {k: v for k, v in params.items() if v is not None}
         out.update(self.additional_kwargs)

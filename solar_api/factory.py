@@ -67,7 +67,8 @@ class ClientOwner:
 
     provider: str | None
     base_url: str | None
-    api_key: SecretStr | None
+    # A str is turned into a SecretStr by the settings classes' validators.
+    api_key: str | SecretStr | None
     timeout: TimeoutLike
     max_retries: int
     default_headers: dict[str, str] | None

@@ -55,6 +55,8 @@ class Provider:
     # Julep's assistant continuation (`continue: true` with no content).
     continuation: bool = False
     label: str = ""
+    # Further base-URL variables, read after base_url_env (other packages' names).
+    base_url_env_fallbacks: tuple[str, ...] = ()
 
     def adaptations(self) -> list[str]:
         """What the request builder changes for this provider, for docs and logs."""
@@ -93,6 +95,8 @@ PROVIDERS: dict[str, Provider] = {
         base_url="https://api.upstage.ai/v1/solar",
         api_key_env="UPSTAGE_API_KEY",
         base_url_env="UPSTAGE_BASE_URL",
+        # langchain-upstage's and llama-index-llms-upstage's variable.
+        base_url_env_fallbacks=("UPSTAGE_API_BASE",),
         requires_api_key=True,
         default_model="solar-1-mini-chat",
     ),
@@ -203,6 +207,8 @@ def resolve_endpoint(
     url = base_url
     if url is None and preset.base_url_env:
         url = os.environ.get(preset.base_url_env) or None
+    for variable in preset.base_url_env_fallbacks:
+        url = url or os.environ.get(variable) or None
     if url is None:
         url = preset.base_url
     if url is None:

@@ -26,6 +26,8 @@ class ModelInfo:
     summarization: bool = False
     translation: Literal["en-ko", "ko-en"] | None = None
     completions_only: bool = False
+    # Served on /completions (prompt in, text out) by its provider.
+    completions: bool = False
     embedding: bool = False
     known: bool = True
     note: str = ""
@@ -110,6 +112,7 @@ MODELS: dict[str, ModelInfo] = {
             context_window=8192,
             max_output_tokens=1024,
             note="Chat with named turns and `continue`; also ChatML prompts on /completions.",
+            completions=True,
         ),
     )
 }

@@ -12,6 +12,7 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         "NVIDIA_API_KEY",
         "JULEP_API_KEY",
         "UPSTAGE_BASE_URL",
+        "UPSTAGE_API_BASE",
         "NVIDIA_BASE_URL",
         "JULEP_BASE_URL",
         "SOLAR_LOCAL_BASE_URL",

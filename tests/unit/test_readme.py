@@ -23,6 +23,8 @@ def render_provider_table() -> str:
             url = "set by the running local backend" if name == "local" else "your `base_url`"
         key = f"`{p.api_key_env}`" if p.api_key_env else "none"
         base_env = f"`{p.base_url_env}`" if p.base_url_env else "none"
+        if p.base_url_env_fallbacks:
+            base_env += " (or " + ", ".join(f"`{v}`" for v in p.base_url_env_fallbacks) + ")"
         rows.append(
             f"| `{name}` | {url} | {key} | {base_env} | {'; '.join(p.adaptations()) or 'nothing'} |"
         )

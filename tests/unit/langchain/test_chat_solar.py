@@ -92,7 +92,8 @@ def test_every_parameter_reaches_the_body() -> None:
         frequency_penalty=0.5,
         presence_penalty=-0.5,
         seed=7,
-        model_kwargs={"user": "u-1", "reasoning_effort": "high"},
+        reasoning_effort="high",
+        model_kwargs={"user": "u-1"},
     ).invoke("Hi", stop=["STOP"], temperature=0.1)
     assert server.body == {
         "model": "solar-pro2",

@@ -157,7 +157,7 @@ def test_completions_llm_streaming_and_params() -> None:
         "stream_options": {"include_usage": True},
     }
     with pytest.raises(ValueError, match="best_of"):
-        list(SolarLLM(**conn(server, best_of=2)).stream("x"))
+        list(SolarLLM(**conn(server, provider="julep", best_of=2)).stream("x"))
     assert llm._llm_type == "solar-completions" and llm._get_ls_params()["ls_model_type"] == "llm"
 
 
@@ -167,7 +167,7 @@ async def test_completions_llm_async() -> None:
             200, json={"choices": [{"index": 0, "text": "async text", "finish_reason": "stop"}]}
         )
     )
-    assert await SolarLLM(**conn(server)).ainvoke("x") == "async text"
+    assert await SolarLLM(**conn(server, provider="julep")).ainvoke("x") == "async text"
 
 
 def test_embeddings_query_and_documents_batched_in_order() -> None:
