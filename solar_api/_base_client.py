@@ -24,6 +24,7 @@ from .errors import (
     APITimeoutError,
     status_error_from_response,
 )
+from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .registry import get_model_info
@@ -91,6 +92,8 @@ class BaseClient:
         self._warned_single_turn: set[str] = set()
         # Fields this server rejected (see downgrade.py); applied to every later request.
         self._learned: set[str] = set()
+        # Adaptations already logged at WARNING (once per client and field).
+        self._warned_adapted: set[str] = set()
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -307,7 +310,8 @@ class BaseClient:
         stream: bool,
         include_usage: bool | None,
     ) -> dict[str, Any]:
-        overrides = get_model_info(req.model).overrides
+        info = get_model_info(req.model)
+        overrides = info.overrides
         profile = replace(self.provider, **overrides) if overrides else self.provider
         try:
             wire = req.to_wire()
@@ -317,19 +321,22 @@ class BaseClient:
                 f"request: a value is not JSON-serializable ({exc}); check "
                 f"{', '.join([*fields, 'model_kwargs'])}: they must hold plain JSON values"
             ) from None
-        body = adapt_body(wire, profile)
+        body = adapt_body(wire, profile, self._warned_adapted)
         if stream:
             body["stream"] = True
-            # Usage on streams is asked for by default where the provider takes it;
-            # include_usage=False (or an explicit stream_options) turns that off.
+            # Usage on streams is asked for by default where the provider (and the
+            # model's parameter list) takes it; include_usage=False (or an explicit
+            # stream_options) turns that off.
             if include_usage is None:
-                include_usage = self.provider.stream_usage
+                include_usage = self.provider.stream_usage and (
+                    info.params is None or "stream_options" in info.params
+                )
             if req.stream_options is None and include_usage:
                 body["stream_options"] = StreamOptions(include_usage=True).to_wire()
         else:
             body.pop("stream", None)
             body.pop("stream_options", None)
-        return body
+        return apply_model_params(body, info, self.provider.name, self._warned_adapted)
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:

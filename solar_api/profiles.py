@@ -1,7 +1,9 @@
-"""Adapting a request body to what a provider accepts, saying so in a debug log line.
+"""Adapting a request body to what a provider accepts, saying so.
 
-Only changes that keep the meaning are made here: the same JSON schema spelled the way
-the server understands it.
+A change that alters what the user asked for (a field dropped, moved into the text, or
+asked for in words) is logged once per client at WARNING, naming the field and what was
+sent instead; a change of spelling only (the same JSON schema in llama.cpp's form) is a
+debug line.
 """
 
 from __future__ import annotations
@@ -35,12 +37,46 @@ def _unsupported(provider: Provider, body: dict[str, Any]) -> set[str]:
     return labels
 
 
-def adapt_body(body: dict[str, Any], provider: Provider) -> dict[str, Any]:
+# What is sent instead of each field a profile does not take (for the warning).
+SENT_INSTEAD = {
+    "stream_options": "the stream is sent without it (no usage reported)",
+    "parallel_tool_calls": "the request without it",
+    "tool_choice": "an instruction to call the tool ('none': no tools sent)",
+    "max_tokens": "the same limit as max_completion_tokens",
+    "response_format": "a system instruction to reply in JSON (quoting the schema)",
+    "name": "each name moved into its message's text",
+    "continue": "the open continue turn left out (the model answers as the assistant)",
+}
+
+
+def warn_adapted(
+    warned: set[str] | None, where: str, labels: list[str], *, level: int = logging.WARNING
+) -> None:
+    """Log once per label and `warned` set: the field and what was sent instead."""
+    fresh = [label for label in labels if warned is None or label not in warned]
+    if not fresh:
+        return
+    if warned is not None:
+        warned.update(fresh)
+    for label in fresh:
+        logger.log(
+            level,
+            "%s does not take %r; sent instead: %s",
+            where,
+            label,
+            SENT_INSTEAD.get(label, "the request without it"),
+        )
+
+
+def adapt_body(
+    body: dict[str, Any], provider: Provider, warned: set[str] | None = None
+) -> dict[str, Any]:
+    """`body` as `provider` takes it; `warned` keeps each adaptation's warning to once."""
     unsupported = _unsupported(provider, body)
     changed = [label for label, sent, _, _ in DOWNGRADES if label in unsupported and sent(body)]
     if changed:
         body = apply_downgrade(body, set(changed))
-        logger.debug("provider %s does not take %s: adapted", provider.name, ", ".join(changed))
+        warn_adapted(warned, f"provider {provider.name}", changed)
     if provider.default_max_tokens is not None and "max_tokens" not in body:
         body["max_tokens"] = provider.default_max_tokens
         logger.debug(

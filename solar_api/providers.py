@@ -145,6 +145,9 @@ PROVIDERS: dict[str, Provider] = {
         base_url_env=None,
         requires_api_key=False,
         default_model="solar-1-mini-chat",
+        # An unknown server gets what was asked: a 400/422 naming a field teaches the
+        # client what it rejects (downgrade.py); nothing is dropped by a static guess.
+        continuation=True,
     ),
 }
 

@@ -31,8 +31,11 @@ class ModelInfo:
     embedding: bool = False
     known: bool = True
     note: str = ""
-    # Provider capability fields this model overrides (see providers.Provider).
+    # Provider capability fields this model overrides (see providers.Provider), applied
+    # wherever the model is served: a model's features go with the model.
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # The only request fields the model takes, when its card says so (see model_params.py).
+    params: frozenset[str] | None = None
 
 
 def _upstage_chat(name: str, context_window: int, max_output_tokens: int) -> ModelInfo:
@@ -102,9 +105,19 @@ MODELS: dict[str, ModelInfo] = {
             max_output_tokens=1024,
             multi_turn=False,
             note="fine-tuned primarily for single-turn conversation (NIM model card)",
-            # The card lists max_tokens, temperature, top_p, stop, frequency_penalty,
-            # presence_penalty and seed as its parameters: JSON mode is asked for in words.
-            overrides=MappingProxyType({"json_object": False, "parallel_tool_calls": False}),
+            # The card's "Input Parameters" (seed 003); everything else is adapted or
+            # refused by one policy (model_params.py).
+            params=frozenset(
+                {
+                    "max_tokens",
+                    "temperature",
+                    "top_p",
+                    "stop",
+                    "frequency_penalty",
+                    "presence_penalty",
+                    "seed",
+                }
+            ),
         ),
         ModelInfo(
             "julep-ai/samantha-1-turbo",
@@ -113,6 +126,8 @@ MODELS: dict[str, ModelInfo] = {
             max_output_tokens=1024,
             note="Chat with named turns and `continue`; also ChatML prompts on /completions.",
             completions=True,
+            # Julep's continuation belongs to the model: sent through a gateway too.
+            overrides=MappingProxyType({"continuation": True}),
         ),
     )
 }

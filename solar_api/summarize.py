@@ -97,8 +97,11 @@ class SummaryPlan:
 
     @property
     def dedicated(self) -> bool:
-        """True when the model is Upstage's summarization model on Upstage."""
-        return self.provider == "upstage" and get_model_info(self.model).summarization
+        """True when the registry says the model speaks the Summarization API's body
+        (seed 001), on whatever host serves it (Upstage, a gateway, a proxy). The
+        embedded local backend only answers to Solar's names (a small general model
+        behind them), so there it is prompted."""
+        return get_model_info(self.model).summarization and self.provider != "local"
 
     @property
     def max_part_tokens(self) -> int:

@@ -102,7 +102,14 @@ def test_profiles_adapt_before_sending_and_say_so(caplog: pytest.LogCaptureFixtu
     ]
     local(server).chat(model="m", messages=messages, max_tokens=5)
     assert server.body["messages"] == [{"role": "user", "content": "Homer: Hi"}]
-    assert "does not take name, continue: adapted" in caplog.text
+    # Each adaptation that changes what was asked: once per client, at WARNING (issue 13).
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [
+        "provider local does not take 'name'; sent instead: each name moved into its "
+        "message's text",
+        "provider local does not take 'continue'; sent instead: the open continue turn left "
+        "out (the model answers as the assistant)",
+    ]
     julep = SolarClient(provider="julep", api_key="k", http_client=server.sync_client())
     julep.chat(model="m", messages=messages)
     assert server.body["messages"] == messages  # Julep takes both

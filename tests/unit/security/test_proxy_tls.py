@@ -206,5 +206,5 @@ def test_verify_takes_a_directory_of_ca_certificates(
     assert ChatSolar(base_url=url, verify=str(ca_dir)).invoke("x").content == "served over tls"
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ValueError, match="verify: the directory .* holds no PEM certificate"):
+    with pytest.raises(ValueError, match=r"verify: the directory .* holds no PEM certificate"):
         SolarClient(base_url=url, verify=str(empty))
