@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
     astream_chat_to_completion_decorator,
+    astream_completion_response_to_chat_response,
     chat_to_completion_decorator,
+    completion_response_to_chat_response,
     stream_chat_to_completion_decorator,
+    stream_completion_response_to_chat_response,
 )
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -44,6 +47,7 @@ from solar_api.types import (
 
 from ._messages import ToolCallAccumulator, messages_to_wire, response_to_message, usage_kwargs
 from ._settings import SolarConnection
+from .chatml import chatml_prompt
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -132,6 +136,9 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 values = {**values, "additional_kwargs": values.pop("model_kwargs")}
             if isinstance(values.get("stop"), str):
                 values = {**values, "stop": [values["stop"]]}
+            if values.get("messages_to_prompt") is None:
+                # Completion models (Julep's samantha) read ChatML (seed 004).
+                values = {**values, "messages_to_prompt": chatml_prompt}
         return values
 
     @model_validator(mode="after")
@@ -245,17 +252,31 @@ class Solar(FunctionCallingLLM, SolarConnection):
         )
 
     # -- chat ---------------------------------------------------------------------------
+    # On a completion model (metadata.is_chat_model False) chat renders the messages with
+    # messages_to_prompt (ChatML by default) and posts to /completions: LlamaIndex's
+    # contract for completion LLMs.
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if not self._use_chat(kwargs):
+            prompt = self.messages_to_prompt(messages)
+            return completion_response_to_chat_response(self._complete(prompt, kwargs))
         return self._chat_response(self._client.chat(self._chat_request(messages, kwargs)))
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        if not self._use_chat(kwargs):
+            prompt = self.messages_to_prompt(messages)
+            return completion_response_to_chat_response(await self._acomplete(prompt, kwargs))
         response = await self._async_client.chat(self._chat_request(messages, kwargs))
         return self._chat_response(response)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        if not self._use_chat(kwargs):
+            prompt = self.messages_to_prompt(messages)
+            return stream_completion_response_to_chat_response(
+                self._stream_complete(prompt, kwargs)
+            )
         request = self._chat_request(messages, kwargs)
 
         def gen() -> Generator[ChatResponse, None, None]:
@@ -270,6 +291,11 @@ class Solar(FunctionCallingLLM, SolarConnection):
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
+        if not self._use_chat(kwargs):
+            prompt = self.messages_to_prompt(messages)
+            return astream_completion_response_to_chat_response(
+                self._astream_complete(prompt, kwargs)
+            )
         request = self._chat_request(messages, kwargs)
 
         async def gen() -> AsyncGenerator[ChatResponse, None]:
@@ -282,29 +308,57 @@ class Solar(FunctionCallingLLM, SolarConnection):
         return gen()
 
     # -- completion ---------------------------------------------------------------------
+    # use_chat_completions=True is passed on to chat, so a completion model asked to
+    # complete over chat does not render the prompt back into ChatML.
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         if self._use_chat(kwargs):
-            return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
-        return self._completion_response(
-            self._client.complete(self._completion_request(prompt, kwargs))
-        )
+            return chat_to_completion_decorator(self.chat)(
+                prompt, use_chat_completions=True, **kwargs
+            )
+        return self._complete(prompt, kwargs)
 
     @llm_completion_callback()
     async def acomplete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
         if self._use_chat(kwargs):
-            return await achat_to_completion_decorator(self.achat)(prompt, **kwargs)
-        response = await self._async_client.complete(self._completion_request(prompt, kwargs))
-        return self._completion_response(response)
+            return await achat_to_completion_decorator(self.achat)(
+                prompt, use_chat_completions=True, **kwargs
+            )
+        return await self._acomplete(prompt, kwargs)
 
     @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
         if self._use_chat(kwargs):
-            return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
+            return stream_chat_to_completion_decorator(self.stream_chat)(
+                prompt, use_chat_completions=True, **kwargs
+            )
+        return self._stream_complete(prompt, kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        if self._use_chat(kwargs):
+            return await astream_chat_to_completion_decorator(self.astream_chat)(
+                prompt, use_chat_completions=True, **kwargs
+            )
+        return self._astream_complete(prompt, kwargs)
+
+    # /completions itself, without callbacks (the public methods fire them).
+    def _complete(self, prompt: str, kwargs: dict[str, Any]) -> CompletionResponse:
+        return self._completion_response(
+            self._client.complete(self._completion_request(prompt, kwargs))
+        )
+
+    async def _acomplete(self, prompt: str, kwargs: dict[str, Any]) -> CompletionResponse:
+        response = await self._async_client.complete(self._completion_request(prompt, kwargs))
+        return self._completion_response(response)
+
+    def _stream_complete(self, prompt: str, kwargs: dict[str, Any]) -> CompletionResponseGen:
         request = self._completion_request(prompt, kwargs)
 
         def gen() -> Generator[CompletionResponse, None, None]:
@@ -315,12 +369,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
 
         return gen()
 
-    @llm_completion_callback()
-    async def astream_complete(
-        self, prompt: str, formatted: bool = False, **kwargs: Any
-    ) -> CompletionResponseAsyncGen:
-        if self._use_chat(kwargs):
-            return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
+    def _astream_complete(self, prompt: str, kwargs: dict[str, Any]) -> CompletionResponseAsyncGen:
         request = self._completion_request(prompt, kwargs)
 
         async def gen() -> AsyncGenerator[CompletionResponse, None]:

@@ -1,5 +1,7 @@
 """ChatML prompts in Julep's style (its quickstart): named turns, an open turn to continue.
 
+The prompt starts with a newline, as the quickstart's ``prompt = '''`` does (seed 004):
+
 <|im_start|>situation
 Samantha is talking to Homer<|im_end|>
 <|im_start|>user (Homer)
@@ -29,8 +31,10 @@ def _header(message: Mapping[str, Any]) -> str:
 
 
 def render_chatml(messages: Sequence[Mapping[str, Any]]) -> str:
-    """Render wire-format messages. A last assistant turn with ``continue`` (or no
-    content) is left open, without ``<|im_end|>``, for the model to continue."""
+    """Render wire-format messages, byte for byte as Julep's quickstart writes them
+    (a leading newline, turns joined by newlines). A last assistant turn with
+    ``continue`` (or no content) is left open, without ``<|im_end|>``, for the model
+    to continue."""
     if not messages:
         raise ValueError("messages: got an empty list; at least one message is required")
     turns = []
@@ -43,4 +47,4 @@ def render_chatml(messages: Sequence[Mapping[str, Any]]) -> str:
             turns.append(f"{IM_START}{_header(message)}")
         else:
             turns.append(f"{IM_START}{_header(message)}\n{content or ''}{IM_END}")
-    return "\n".join(turns)
+    return "\n" + "\n".join(turns)
