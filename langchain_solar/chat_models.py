@@ -34,10 +34,12 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, mo
 from typing_extensions import Self
 
 from solar_api import get_model_info
+from solar_api.response_headers import kept_headers, request_id_of, response_headers
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._deferred import SignatureAfterBuild
+from ._errors import langchain_errors
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
@@ -229,6 +231,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
             }
             if choice.logprobs is not None:
                 meta["logprobs"] = choice.logprobs
+            meta.update(_header_metadata(response_headers(response)))
             message = response_to_message(choice.message, response_metadata=meta)
             if response.usage is not None:
                 message.usage_metadata = usage_to_metadata(response.usage)
@@ -246,6 +249,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         return ChatResult(generations=generations, llm_output=llm_output)
 
     # -- generation ---------------------------------------------------------------------
+    @langchain_errors
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -258,6 +262,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         response = self._client.chat(self._request(messages, stop, kwargs))
         return self._create_chat_result(response)
 
+    @langchain_errors
     async def _agenerate(
         self,
         messages: list[BaseMessage],
@@ -279,6 +284,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
             raise ValueError(f"n: got {request.n}; streaming returns one choice, so n must be 1")
         return request, include_usage
 
+    @langchain_errors
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -289,6 +295,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         request, include_usage = self._stream_request(messages, stop, kwargs)
         assembler = _StreamAssembler(self.model_name)
         with self._client.chat_stream(request, include_usage=include_usage) as stream:
+            assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
             for raw in stream:
                 for chunk in assembler.feed(raw):
                     if run_manager:
@@ -299,6 +306,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
             run_manager.on_llm_new_token("", chunk=last)
         yield last
 
+    @langchain_errors
     async def _astream(
         self,
         messages: list[BaseMessage],
@@ -309,6 +317,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         request, include_usage = self._stream_request(messages, stop, kwargs)
         assembler = _StreamAssembler(self.model_name)
         stream = await self._async_client.chat_stream(request, include_usage=include_usage)
+        assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
         async with stream:
             async for raw in stream:
                 for chunk in assembler.feed(raw):
@@ -482,6 +491,17 @@ def _resolve_tool_choice(
             f"or one of the bound tools: {', '.join(names) or '(none bound)'}"
         )
     raise ValueError(f"tool_choice: got {choice!r}; expected a string, bool or dict")
+
+
+def _header_metadata(headers: dict[str, str]) -> dict[str, Any]:
+    """``request_id`` and ``headers`` (request id and ``x-ratelimit-*``) for
+    response_metadata; nothing when the server sent neither."""
+    if not headers:
+        return {}
+    out: dict[str, Any] = {"headers": headers}
+    if (request_id := request_id_of(headers)) is not None:
+        out["request_id"] = request_id
+    return out
 
 
 def _token_text(chunk: ChatGenerationChunk) -> str:

@@ -10,6 +10,7 @@ from typing_extensions import Self
 
 from solar_api.embeddings import batches, document_model, query_model, vectors_in_order
 
+from ._errors import langchain_errors
 from ._settings import SolarConnection
 
 __all__ = ["SolarEmbeddings"]
@@ -46,6 +47,7 @@ class SolarEmbeddings(SolarConnection, Embeddings):
         self._connect()
         return self
 
+    @langchain_errors
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = document_model(self.model)
         out: list[list[float]] = []
@@ -53,10 +55,12 @@ class SolarEmbeddings(SolarConnection, Embeddings):
             out.extend(vectors_in_order(self._client.embed(model=model, input=batch), len(batch)))
         return out
 
+    @langchain_errors
     def embed_query(self, text: str) -> list[float]:
         response = self._client.embed(model=query_model(self.model), input=[text])
         return vectors_in_order(response, 1)[0]
 
+    @langchain_errors
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         model = document_model(self.model)
         limit = asyncio.Semaphore(self.max_concurrency)
@@ -70,6 +74,7 @@ class SolarEmbeddings(SolarConnection, Embeddings):
         results = await asyncio.gather(*(one(b) for b in batches(texts, self.batch_size)))
         return [vector for batch in results for vector in batch]
 
+    @langchain_errors
     async def aembed_query(self, text: str) -> list[float]:
         response = await self._async_client.embed(model=query_model(self.model), input=[text])
         return vectors_in_order(response, 1)[0]

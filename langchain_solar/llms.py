@@ -15,6 +15,7 @@ from typing_extensions import Self
 from solar_api.chatml import render_chatml
 from solar_api.types import Completion, CompletionRequest
 
+from ._errors import langchain_errors
 from ._messages import messages_to_wire
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
@@ -157,6 +158,7 @@ class SolarLLM(BaseLLM, SolarConnection):
             llm_output={"token_usage": usage, "model_name": self.model},
         )
 
+    @langchain_errors
     def _generate(
         self,
         prompts: list[str],
@@ -175,6 +177,7 @@ class SolarLLM(BaseLLM, SolarConnection):
             [self._client.complete(self._request(p, stop, kwargs)) for p in prompts]
         )
 
+    @langchain_errors
     async def _agenerate(
         self,
         prompts: list[str],
@@ -195,6 +198,7 @@ class SolarLLM(BaseLLM, SolarConnection):
             raise ValueError("n/best_of: streaming returns one completion, so both must be 1")
         return request
 
+    @langchain_errors
     def _stream(
         self,
         prompt: str,
@@ -210,6 +214,7 @@ class SolarLLM(BaseLLM, SolarConnection):
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
 
+    @langchain_errors
     async def _astream(
         self,
         prompt: str,

@@ -28,6 +28,7 @@ from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .registry import get_model_info
+from .response_headers import kept_headers
 from .retry import RetryPolicy
 from .tls import pool_options
 from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
@@ -341,7 +342,7 @@ class BaseClient:
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
         try:
-            return model.model_validate_json(response.content)
+            parsed = model.model_validate_json(response.content)
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in err["loc"])
@@ -351,6 +352,9 @@ class BaseClient:
                 status_code=response.status_code,
                 body=response.text[:500],
             ) from None
+        if isinstance(parsed, WireModel):
+            parsed._response_headers = kept_headers(response.headers)
+        return parsed
 
 
 _Req = TypeVar("_Req", ChatCompletionRequest, CompletionRequest)

@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializerFunctionWrapHandler,
     field_validator,
     model_serializer,
@@ -54,6 +55,9 @@ class WireModel(BaseModel):
     # defer_build: a model's validator is made when first used, so importing the package
     # does not pay for the ones a program never touches (measured in bench/).
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
+    # The request id and rate-limit headers of the response this was parsed from
+    # (solar_api.response_headers); never part of the body.
+    _response_headers: dict[str, str] | None = PrivateAttr(default=None)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body: aliases applied, unset and None fields left out."""
