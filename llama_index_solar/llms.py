@@ -258,14 +258,14 @@ class Solar(FunctionCallingLLM, SolarConnection):
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if not self._use_chat(kwargs):
-            prompt = self.messages_to_prompt(messages)
+            prompt = self._render_prompt(messages)
             return completion_response_to_chat_response(self._complete(prompt, kwargs))
         return self._chat_response(self._client.chat(self._chat_request(messages, kwargs)))
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if not self._use_chat(kwargs):
-            prompt = self.messages_to_prompt(messages)
+            prompt = self._render_prompt(messages)
             return completion_response_to_chat_response(await self._acomplete(prompt, kwargs))
         response = await self._async_client.chat(self._chat_request(messages, kwargs))
         return self._chat_response(response)
@@ -273,7 +273,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         if not self._use_chat(kwargs):
-            prompt = self.messages_to_prompt(messages)
+            prompt = self._render_prompt(messages)
             return stream_completion_response_to_chat_response(
                 self._stream_complete(prompt, kwargs)
             )
@@ -292,7 +292,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         if not self._use_chat(kwargs):
-            prompt = self.messages_to_prompt(messages)
+            prompt = self._render_prompt(messages)
             return astream_completion_response_to_chat_response(
                 self._astream_complete(prompt, kwargs)
             )
@@ -347,6 +347,9 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 prompt, use_chat_completions=True, **kwargs
             )
         return self._astream_complete(prompt, kwargs)
+
+    def _render_prompt(self, messages: Sequence[ChatMessage]) -> str:
+        return (self.messages_to_prompt or chatml_prompt)(messages)
 
     # /completions itself, without callbacks (the public methods fire them).
     def _complete(self, prompt: str, kwargs: dict[str, Any]) -> CompletionResponse:
