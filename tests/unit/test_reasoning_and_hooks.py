@@ -110,12 +110,14 @@ def test_extra_body_is_merged_last_and_clashes_are_errors() -> None:
     ChatSolar(
         api_key=SECRET,
         http_client=server.sync_client(),
-        extra_body={"top_k": 40, "repetition_penalty": 1.1},
+        extra_body={"min_p": 0.05, "repetition_penalty": 1.1},
     ).invoke("x")
-    assert server.body["top_k"] == 40 and server.body["repetition_penalty"] == 1.1
+    assert server.body["min_p"] == 0.05 and server.body["repetition_penalty"] == 1.1
+    with pytest.raises(ValueError, match=r"extra_body: \['top_k'\]"):
+        ChatSolar(api_key=SECRET, extra_body={"top_k": 40})  # a parameter since issue 13
     with pytest.raises(ValueError, match=r"extra_body: \['temperature'\]"):
         ChatSolar(api_key=SECRET, extra_body={"temperature": 1})
-    with pytest.raises(ValueError, match=r"extra_body: \['top_k'\]"):
-        ChatSolar(api_key=SECRET, model_kwargs={"top_k": 1}, extra_body={"top_k": 2})
+    with pytest.raises(ValueError, match=r"extra_body: \['min_p'\]"):
+        ChatSolar(api_key=SECRET, model_kwargs={"min_p": 0.1}, extra_body={"min_p": 0.2})
     with pytest.raises(ValueError, match="model_kwargs"):
         ChatSolar(api_key=SECRET, model_kwargs={"messages": []})
