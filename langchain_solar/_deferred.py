@@ -8,7 +8,6 @@ the parent's constructor. This descriptor builds the class when asked for its si
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -24,6 +23,3 @@ class SignatureAfterBuild:
             # A subclass not yet built, or a build that kept this descriptor.
             return inspect.signature(owner.__init__)
         return owner.__signature__  # pydantic's own, set by the build
-
-    def __set__(self, instance: object, value: Any) -> None:  # pragma: no cover
-        raise AttributeError("__signature__ is read-only")

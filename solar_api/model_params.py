@@ -50,9 +50,14 @@ def apply_model_params(
         logging.getLogger("solar_api").debug("%s: n=1 left out (the default)", info.name)
     refused = sorted(k for k in body if k not in allowed)
     if refused:
+        hint = (
+            "; for structured output use a JSON schema or JSON mode (asked for in words)"
+            if "tools" in refused
+            else ""
+        )
         raise ValueError(
             f"{', '.join(refused)}: {info.name} takes only "
             f"{', '.join(sorted(info.params))} (its model card lists no others); "
-            "leave the other parameters unset for this model"
+            f"leave the other parameters unset for this model{hint}"
         )
     return body

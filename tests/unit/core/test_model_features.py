@@ -156,3 +156,20 @@ def test_nim_streams_without_stream_options_unless_asked() -> None:
     assert server.body == {"model": NIM_MODEL, "messages": USER, "stream": True}
     with pytest.raises(ValueError, match="stream_options"):
         _nim(server).chat_stream(model=NIM_MODEL, messages=USER, include_usage=True)
+
+
+def test_nim_structured_output_through_chatsolar() -> None:
+    from pydantic import BaseModel
+
+    class Song(BaseModel):
+        title: str
+
+    server = Scripted(httpx.Response(200, json=chat_json('{"title": "Solar"}')))
+    llm = ChatSolar(provider="nvidia", api_key=SECRET, http_client=server.sync_client())
+    with pytest.raises(ValueError, match="use a JSON schema or JSON mode"):
+        llm.with_structured_output(Song).invoke("x")
+    assert server.count == 0
+    assert llm.with_structured_output(Song, method="json_schema").invoke("x") == Song(title="Solar")
+    assert (
+        "response_format" not in server.body and '"title"' in server.body["messages"][-1]["content"]
+    )
