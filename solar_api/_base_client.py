@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from ._pickling import PickledEndpoint
 from ._version import __version__
 from .downgrade import apply_downgrade, find_downgrade
 from .errors import (
@@ -106,16 +107,16 @@ class BaseClient:
     def __getstate__(self) -> dict[str, Any]:
         skip = (*self._UNPICKLED, "_own_headers")  # the latter holds the key
         state = {k: v for k, v in self.__dict__.items() if k not in skip}
-        endpoint = self._endpoint
-        state["_endpoint"] = (endpoint.provider.name, endpoint.base_url)
+        state["_endpoint"] = PickledEndpoint.of(self._endpoint)
+        state["_urls"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        provider, base_url = state.pop("_endpoint")
+        pickled: PickledEndpoint = state.pop("_endpoint")
         self.__dict__.update(state)
         self._own_headers = {}
         # The key is read again from the provider's variable, as at construction.
-        self._endpoint = resolve_endpoint(provider=provider, base_url=base_url)
+        self._endpoint = pickled.restore(type(self).__name__)
         self._reset_transport()
 
     def _reset_transport(self) -> None:
