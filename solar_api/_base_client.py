@@ -19,12 +19,7 @@ from pydantic_core import PydanticSerializationError
 from ._pickling import PickledEndpoint
 from ._version import __version__
 from .downgrade import apply_downgrade, find_downgrade
-from .errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    status_error_from_response,
-)
+from .errors import APIResponseValidationError, connection_error, status_error_from_response
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .registry import get_model_info
@@ -235,9 +230,7 @@ class BaseClient:
             self._log_attempt(request, type(exc).__name__, attempt)
             if attempt < self.max_retries:
                 return self.retry.delay(attempt)
-            if isinstance(exc, httpx.TimeoutException):
-                raise APITimeoutError(request=request) from exc
-            raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
+            raise connection_error(exc, request, provider=self.provider.name) from exc
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
         if response.status_code in (400, 422) and body is not None and self._learn(body, response):
