@@ -20,11 +20,6 @@ from langchain_core.language_models.chat_models import (
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
@@ -37,7 +32,15 @@ from solar_api import get_model_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
+from ._configurable import by_field_name
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
+from ._parsers import (
+    TruncationAwareJsonParser,
+    TruncationAwareKeyToolsParser,
+    TruncationAwarePydanticParser,
+    TruncationAwarePydanticToolsParser,
+)
+from ._profile import model_profile
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["ChatSolar"]
@@ -358,9 +361,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                TruncationAwarePydanticToolsParser(tools=[schema], first_tool_only=True)
                 if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+                else TruncationAwareKeyToolsParser(key_name=tool_name, first_tool_only=True)
             )
         elif method == "json_mode":
             llm = self.bind(
@@ -369,9 +372,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                TruncationAwarePydanticParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
                 if is_pydantic
-                else JsonOutputParser()
+                else TruncationAwareJsonParser()
             )
         elif method == "json_schema":
             if schema is None:
@@ -392,9 +395,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                TruncationAwarePydanticParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
                 if is_pydantic
-                else JsonOutputParser()
+                else TruncationAwareJsonParser()
             )
         else:
             raise ValueError(
@@ -432,6 +435,14 @@ class ChatSolar(BaseChatModel, SolarConnection):
         return total
 
     # -- model information ---------------------------------------------------------------------
+    def _resolve_model_profile(self) -> Any:
+        # langchain-core >= 1.1 fills `profile` from this (before our clients exist).
+        return model_profile(self.model_name, self.provider, self.base_url)
+
+    def configurable_fields(self, **kwargs: Any) -> Any:
+        """As LangChain's, also by a field's alias: ``configurable_fields(model=...)``."""
+        return super().configurable_fields(**by_field_name(type(self), kwargs))
+
     @property
     def context_window(self) -> int:
         """The model's context window from the registry (defaults for unknown models)."""

@@ -386,6 +386,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 # Mid-stream the arguments are a JSON prefix: pydantic-core closes it
                 # (strings included) so the streaming structured-output program sees
                 # the fields filled so far.
+                if response.additional_kwargs.get("finish_reason") == "length":
+                    _check_complete(call.tool_name, args)
                 try:
                     args = from_json(args, allow_partial="trailing-strings") if args.strip() else {}
                 except ValueError:
@@ -398,6 +400,18 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 )
             )
         return selections
+
+
+def _check_complete(name: str, arguments: str) -> None:
+    """A tool call whose reply hit the token limit: whole JSON, or an error saying so."""
+    try:
+        from_json(arguments)
+    except ValueError:
+        raise ValueError(
+            f"The {name!r} tool call was cut off by the token limit (finish_reason=length) "
+            "before its arguments were complete JSON; raise max_tokens or ask for less. "
+            f"Received: {arguments[:200]!r}"
+        ) from None
 
 
 # Body fields Solar sets itself; additional_kwargs may add any other field.

@@ -135,6 +135,15 @@ class ClientOwner:
     def provider_name(self) -> str:
         return self._client.provider.name
 
+    def __repr_args__(self) -> Any:
+        # pydantic's repr: the provider that was resolved, not None when it was inferred.
+        private = getattr(self, "__pydantic_private__", None) or {}
+        resolved = private.get("_client") if isinstance(private, dict) else None
+        for name, value in super().__repr_args__():  # type: ignore[misc]
+            if name == "provider" and value is None and resolved is not None:
+                value = resolved.provider.name
+            yield name, value
+
     def list_models(self) -> list[str]:
         """The model names the server lists (GET /models)."""
         return [m.id for m in self._client.list_models().data]
