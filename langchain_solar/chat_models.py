@@ -21,7 +21,13 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableMap,
+    RunnablePassthrough,
+    RunnableSerializable,
+)
+from langchain_core.runnables.utils import AnyConfigurableField
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -439,7 +445,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
         # langchain-core >= 1.1 fills `profile` from this (before our clients exist).
         return model_profile(self.model_name, self.provider, self.base_url)
 
-    def configurable_fields(self, **kwargs: Any) -> Any:
+    def configurable_fields(
+        self, **kwargs: AnyConfigurableField
+    ) -> RunnableSerializable[LanguageModelInput, AIMessage]:
         """As LangChain's, also by a field's alias: ``configurable_fields(model=...)``."""
         return super().configurable_fields(**by_field_name(type(self), kwargs))
 
