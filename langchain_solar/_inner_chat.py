@@ -90,7 +90,10 @@ class InnerChat:
         return _joined(self.model.stream(messages, config, **params), on_token)
 
     async def astream(
-        self, request: ChatCompletionRequest, config: RunnableConfig, on_token: Callable[[str], Any]
+        self,
+        request: ChatCompletionRequest,
+        config: RunnableConfig,
+        on_token: Callable[[str], Awaitable[None]],
     ) -> str:
         messages, params = self._split(request)
         parts: list[str] = []

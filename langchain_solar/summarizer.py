@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from langchain_core.callbacks import (
@@ -220,7 +221,7 @@ class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer,
         async def call(request: ChatCompletionRequest) -> str:
             return await chat.ainvoke(request, cfg)
 
-        async def run(on_token: Any) -> str:
+        async def run(on_token: Callable[[str], Awaitable[None]]) -> str:
             async def final(request: ChatCompletionRequest) -> str:
                 return await chat.astream(request, cfg, on_token)
 
@@ -251,8 +252,6 @@ class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer,
     async def atransform_documents(
         self, documents: Sequence[Document], **kwargs: Any
     ) -> Sequence[Document]:
-        import asyncio
-
         _warn_short(documents)
         limit = asyncio.Semaphore(self.max_concurrency)
 

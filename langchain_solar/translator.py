@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Literal
 
 from langchain_core.callbacks import (
@@ -149,7 +149,7 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
             text = item
         cfg = child_config(config, run_manager)
 
-        async def run(on_token: Any) -> str:
+        async def run(on_token: Callable[[str], Awaitable[None]]) -> str:
             async def call(request: ChatCompletionRequest) -> str:
                 return await self._inner(request.model).astream(request, cfg, on_token)
 
