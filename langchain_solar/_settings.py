@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from solar_api import AsyncSolarClient, SolarClient
+from solar_api._pickling import key_variable
 from solar_api.defaults import ModelKind, fill_default_model
 from solar_api.factory import ClientOwner
 from solar_api.words import move_unknown_words
@@ -85,13 +86,13 @@ class SolarConnection(ClientOwner, BaseModel):
     @property
     def _key_env(self) -> str:
         """The variable a serialized object's key is read from on load."""
-        return self._client.provider.api_key_env or "SOLAR_API_KEY"
+        return key_variable(self._client.provider)
 
-    # Pickles never carry the key (re-read from the provider's variable on load) or pools.
+    # Pickles keep the resolved provider and a given base URL, never the key (read again
+    # from the provider's variable on load) or pools: see solar_api/_pickling.py.
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
+        fields = {**state["__dict__"], **self._pickled_fields()}
         return {**state, "__dict__": fields, "__pydantic_private__": None}
 
     def __setstate__(self, state: dict[Any, Any]) -> None:

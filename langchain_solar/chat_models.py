@@ -20,13 +20,14 @@ from langchain_core.language_models.chat_models import (
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableMap,
+    RunnablePassthrough,
+    RunnableSerializable,
+)
+from langchain_core.runnables.utils import AnyConfigurableField
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -38,9 +39,17 @@ from solar_api.response_headers import kept_headers, request_id_of, response_hea
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
+from ._configurable import by_field_name
 from ._deferred import SignatureAfterBuild
 from ._errors import langchain_errors
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
+from ._parsers import (
+    TruncationAwareJsonParser,
+    TruncationAwareKeyToolsParser,
+    TruncationAwarePydanticParser,
+    TruncationAwarePydanticToolsParser,
+)
+from ._profile import model_profile
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["ChatSolar"]
@@ -390,9 +399,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                TruncationAwarePydanticToolsParser(tools=[schema], first_tool_only=True)
                 if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+                else TruncationAwareKeyToolsParser(key_name=tool_name, first_tool_only=True)
             )
         elif method == "json_mode":
             llm = self.bind(
@@ -401,9 +410,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                TruncationAwarePydanticParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
                 if is_pydantic
-                else JsonOutputParser()
+                else TruncationAwareJsonParser()
             )
         elif method == "json_schema":
             if schema is None:
@@ -424,9 +433,9 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 **kwargs,
             )
             output_parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
+                TruncationAwarePydanticParser(pydantic_object=schema)  # type: ignore[arg-type,type-var]
                 if is_pydantic
-                else JsonOutputParser()
+                else TruncationAwareJsonParser()
             )
         else:
             raise ValueError(
@@ -464,6 +473,16 @@ class ChatSolar(BaseChatModel, SolarConnection):
         return total
 
     # -- model information ---------------------------------------------------------------------
+    def _resolve_model_profile(self) -> Any:
+        # langchain-core >= 1.1 fills `profile` from this (before our clients exist).
+        return model_profile(self.model_name, self.provider, self.base_url)
+
+    def configurable_fields(
+        self, **kwargs: AnyConfigurableField
+    ) -> RunnableSerializable[LanguageModelInput, AIMessage]:
+        """As LangChain's, also by a field's alias: ``configurable_fields(model=...)``."""
+        return super().configurable_fields(**by_field_name(type(self), kwargs))
+
     @property
     def context_window(self) -> int:
         """The model's context window from the registry (defaults for unknown models)."""

@@ -15,10 +15,11 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from solar_api.types import ResponseMessage, ToolCallDelta, Usage
+from solar_api.types import FunctionCall, ResponseMessage, ToolCall, ToolCallDelta, Usage
 
 __all__ = [
     "ToolCallAccumulator",
+    "assistant_message",
     "messages_to_wire",
     "response_to_message",
     "usage_kwargs",
@@ -149,6 +150,33 @@ def _tool_kwargs(arguments: str) -> dict[str, Any] | str:
     return parsed if isinstance(parsed, dict) else arguments
 
 
+def _wire_call(block: ToolCallBlock) -> ToolCall:
+    args = block.tool_kwargs
+    return ToolCall(
+        id=block.tool_call_id or "",
+        function=FunctionCall(
+            name=block.tool_name,
+            arguments=args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+        ),
+    )
+
+
+def assistant_message(blocks: list[Any], extra: dict[str, Any] | None = None) -> ChatMessage:
+    """An assistant message carrying its tool calls in both forms LlamaIndex reads.
+
+    ``ToolCallBlock``s for ``get_tool_calls_from_response`` and agents, and
+    ``additional_kwargs["tool_calls"]`` (OpenAI-shaped objects, as llama-index-llms-openai
+    sends) for the streaming structured-output program, token counting and memory.
+    """
+    kwargs = dict(extra or {})
+    calls = [_wire_call(b) for b in blocks if isinstance(b, ToolCallBlock)]
+    if calls:
+        kwargs["tool_calls"] = calls
+    else:
+        kwargs.pop("tool_calls", None)
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=kwargs)
+
+
 def response_to_message(message: ResponseMessage) -> ChatMessage:
     blocks: list[Any] = []
     extra = dict(message.model_extra or {})
@@ -166,7 +194,7 @@ def response_to_message(message: ResponseMessage) -> ChatMessage:
                 tool_kwargs=_tool_kwargs(call.function.arguments),
             )
         )
-    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+    return assistant_message(blocks, extra)
 
 
 def usage_kwargs(usage: Usage | None) -> dict[str, Any]:

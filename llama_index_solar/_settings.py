@@ -87,9 +87,9 @@ class SolarConnection(ClientOwner, BaseModel):
         return values
 
     def __getstate__(self) -> dict[str, Any]:
-        # The key is left out (re-read from the provider's variable on load, where
-        # LlamaIndex's __setstate__ runs __init__ again), and so are the HTTP pools.
+        # The resolved provider and a given base URL travel; the key (re-read from the
+        # provider's variable on load, where LlamaIndex's __setstate__ runs __init__
+        # again) and the HTTP pools do not: see solar_api/_pickling.py.
         state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
+        fields = {**state["__dict__"], **self._pickled_fields()}
         return {**state, "__dict__": fields, "__pydantic_private__": {}}

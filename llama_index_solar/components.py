@@ -10,7 +10,7 @@ from llama_index.core.bridge.pydantic import Field, model_validator
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
-from solar_api.progress import ProgressBar
+from solar_api._summary_progress import SummaryProgress
 from solar_api.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
 from solar_api.translate import TranslationPlan, Translator
 
@@ -35,7 +35,8 @@ class SolarSummaryTransform(TransformComponent, SolarConnection):
         print(nodes[0].metadata["summary"])
 
     Nodes shorter than 250 characters (the Summarization API's minimum) keep their own
-    text as the summary. ``show_progress=True`` draws a bar on stderr.
+    text as the summary. ``show_progress=True`` (or the pipeline's) shows a tqdm bar over
+    the parts of the nodes' texts (a widget in notebooks).
     """
 
     _model_words = (("model",), "chat")
@@ -69,35 +70,47 @@ class SolarSummaryTransform(TransformComponent, SolarConnection):
             max_tokens=self.max_tokens,
         )
 
+    def _bar(self, nodes: Sequence[BaseNode], kwargs: dict[str, Any]) -> SummaryProgress:
+        # IngestionPipeline.run(show_progress=True) passes it to every transformation.
+        enabled = self.show_progress or bool(kwargs.get("show_progress"))
+        return SummaryProgress(len(nodes), enabled=enabled)
+
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
         plan = self.plan
-        bar = ProgressBar(len(nodes), "Summarizing", enabled=self.show_progress)
-        try:
+        with self._bar(nodes, kwargs) as bar:
             for node in nodes:
                 text = node.get_content(metadata_mode=MetadataMode.NONE)
-                node.metadata[self.summary_key] = (
-                    summarize(self._client, plan, text, max_concurrency=self.max_concurrency)
-                    if len(text) >= MIN_CHARS
-                    else text
-                )
-                bar.advance()
-        finally:
-            bar.close()
+                progress = bar.text()
+                if len(text) >= MIN_CHARS:
+                    text = summarize(
+                        self._client,
+                        plan,
+                        text,
+                        max_concurrency=self.max_concurrency,
+                        on_progress=progress,
+                    )
+                node.metadata[self.summary_key] = text
+                progress.finish()
         return nodes
 
     async def acall(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
         plan = self.plan
         limit = asyncio.Semaphore(self.max_concurrency)
 
-        async def one(node: BaseNode) -> None:
-            text = node.get_content(metadata_mode=MetadataMode.NONE)
-            if len(text) < MIN_CHARS:
-                node.metadata[self.summary_key] = text
-                return
-            async with limit:
-                node.metadata[self.summary_key] = await asummarize(self._async_client, plan, text)
+        with self._bar(nodes, kwargs) as bar:
 
-        await asyncio.gather(*(one(n) for n in nodes))
+            async def one(node: BaseNode) -> None:
+                text = node.get_content(metadata_mode=MetadataMode.NONE)
+                progress = bar.text()
+                if len(text) >= MIN_CHARS:
+                    async with limit:
+                        text = await asummarize(
+                            self._async_client, plan, text, on_progress=progress
+                        )
+                node.metadata[self.summary_key] = text
+                progress.finish()
+
+            await asyncio.gather(*(one(n) for n in nodes))
         return nodes
 
 

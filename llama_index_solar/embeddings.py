@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, model_validator
 
-from solar_api.embeddings import document_model, query_model, vectors_in_order
+from solar_api.embeddings import EmbeddingKind, EmbeddingPlan, vectors_in_order
 
 from ._settings import SolarConnection
 
@@ -13,7 +15,11 @@ __all__ = ["SolarEmbedding"]
 
 
 class SolarEmbedding(BaseEmbedding, SolarConnection):
-    """Solar embeddings: queries to ``<model>-query``, documents to ``<model>-passage``.
+    """Solar embeddings, or any OpenAI-compatible server's, for LlamaIndex.
+
+    Upstage's ``solar-embedding-1-large`` (and ``embedding``) is a pair: queries go to
+    ``<model>-query``, documents to ``<model>-passage``. Any other name is sent as given;
+    ``query_model=``/``document_model=`` choose each side yourself.
 
     Example::
 
@@ -25,6 +31,9 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
         index = VectorStoreIndex.from_documents([Document(text="Solar Mini is fast.")])
         print(index.as_query_engine().query("Is Solar Mini fast?"))
 
+        # NVIDIA NIM (input_type "query"/"passage" is sent for you)
+        SolarEmbedding(provider="nvidia", model="nvidia/nv-embedqa-e5-v5")
+
     Batching follows LlamaIndex's ``embed_batch_size``; order is kept. A server that
     returns one vector per token (llama.cpp) gets the normalised mean of them.
     """
@@ -32,22 +41,41 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
     _model_words = (("model", "model_name"), "embedding")
 
     model_name: str = Field(default="solar-embedding-1-large", alias="model")
+    query_model: str | None = Field(
+        default=None, description="The model for queries; default <model>-query for the pair."
+    )
+    document_model: str | None = Field(
+        default=None, description="The model for documents; default <model>-passage for the pair."
+    )
+    model_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request-body fields, merged last."
+    )
 
     @model_validator(mode="after")
     def _setup_clients(self) -> SolarEmbedding:
         self._connect()
+        self._params("query")  # a clashing model_kwargs fails here, before any request
         return self
 
     @classmethod
     def class_name(cls) -> str:
         return "SolarEmbedding"
 
+    def _params(self, kind: EmbeddingKind) -> dict[str, Any]:
+        return EmbeddingPlan(
+            model=self.model_name,
+            provider=self.provider_name,
+            query_model=self.query_model,
+            document_model=self.document_model,
+            model_kwargs=self.model_kwargs,
+        ).params(kind)
+
     def _get_query_embedding(self, query: str) -> list[float]:
-        response = self._client.embed(model=query_model(self.model_name), input=[query])
+        response = self._client.embed(input=[query], **self._params("query"))
         return vectors_in_order(response, 1)[0]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
-        response = await self._async_client.embed(model=query_model(self.model_name), input=[query])
+        response = await self._async_client.embed(input=[query], **self._params("query"))
         return vectors_in_order(response, 1)[0]
 
     def _get_text_embedding(self, text: str) -> list[float]:
@@ -57,11 +85,9 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
         return (await self._aget_text_embeddings([text]))[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        response = self._client.embed(model=document_model(self.model_name), input=texts)
+        response = self._client.embed(input=texts, **self._params("passage"))
         return vectors_in_order(response, len(texts))
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        response = await self._async_client.embed(
-            model=document_model(self.model_name), input=texts
-        )
+        response = await self._async_client.embed(input=texts, **self._params("passage"))
         return vectors_in_order(response, len(texts))

@@ -33,9 +33,9 @@ from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from pydantic_core import from_json
 
 from solar_api import get_model_info
-from solar_api.partial_json import parse_partial_json
 from solar_api.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.types import (
     ChatCompletion,
@@ -45,7 +45,13 @@ from solar_api.types import (
     CompletionRequest,
 )
 
-from ._messages import ToolCallAccumulator, messages_to_wire, response_to_message, usage_kwargs
+from ._messages import (
+    ToolCallAccumulator,
+    assistant_message,
+    messages_to_wire,
+    response_to_message,
+    usage_kwargs,
+)
 from ._settings import SolarConnection
 from .chatml import chatml_prompt
 
@@ -434,7 +440,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
                         continue
                     first_seen = True
                 kept.append(block)
-            response.message.blocks = kept
+            response.message = assistant_message(kept, response.message.additional_kwargs)
         return response
 
     def get_tool_calls_from_response(
@@ -452,9 +458,14 @@ class Solar(FunctionCallingLLM, SolarConnection):
         for call in calls:
             args = call.tool_kwargs
             if isinstance(args, str):
+                # Mid-stream the arguments are a JSON prefix: pydantic-core closes it
+                # (strings included) so the streaming structured-output program sees
+                # the fields filled so far.
+                if response.additional_kwargs.get("finish_reason") == "length":
+                    _check_complete(call.tool_name, args)
                 try:
-                    args = parse_partial_json(args) if args.strip() else {}
-                except (ValueError, TypeError):
+                    args = from_json(args, allow_partial="trailing-strings") if args.strip() else {}
+                except ValueError:
                     args = {}
             selections.append(
                 ToolSelection(
@@ -464,6 +475,18 @@ class Solar(FunctionCallingLLM, SolarConnection):
                 )
             )
         return selections
+
+
+def _check_complete(name: str, arguments: str) -> None:
+    """A tool call whose reply hit the token limit: whole JSON, or an error saying so."""
+    try:
+        from_json(arguments)
+    except ValueError:
+        raise ValueError(
+            f"The {name!r} tool call was cut off by the token limit (finish_reason=length) "
+            "before its arguments were complete JSON; raise max_tokens or ask for less. "
+            f"Received: {arguments[:200]!r}"
+        ) from None
 
 
 # Body fields Solar sets itself; additional_kwargs may add any other field.
@@ -541,7 +564,7 @@ class _ChatStreamState:
         if thinking_delta:
             additional["thinking_delta"] = thinking_delta
         return ChatResponse(
-            message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks),
+            message=assistant_message(blocks),
             delta=delta_text,
             raw=chunk,
             additional_kwargs=additional,

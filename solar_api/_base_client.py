@@ -16,14 +16,10 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from ._pickling import PickledEndpoint
 from ._version import __version__
 from .downgrade import apply_downgrade, find_downgrade
-from .errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    status_error_from_response,
-)
+from .errors import APIResponseValidationError, connection_error, status_error_from_response
 from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
@@ -110,16 +106,16 @@ class BaseClient:
     def __getstate__(self) -> dict[str, Any]:
         skip = (*self._UNPICKLED, "_own_headers")  # the latter holds the key
         state = {k: v for k, v in self.__dict__.items() if k not in skip}
-        endpoint = self._endpoint
-        state["_endpoint"] = (endpoint.provider.name, endpoint.base_url)
+        state["_endpoint"] = PickledEndpoint.of(self._endpoint)
+        state["_urls"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        provider, base_url = state.pop("_endpoint")
+        pickled: PickledEndpoint = state.pop("_endpoint")
         self.__dict__.update(state)
         self._own_headers = {}
         # The key is read again from the provider's variable, as at construction.
-        self._endpoint = resolve_endpoint(provider=provider, base_url=base_url)
+        self._endpoint = pickled.restore(type(self).__name__)
         self._reset_transport()
 
     def _reset_transport(self) -> None:
@@ -238,9 +234,7 @@ class BaseClient:
             self._log_attempt(request, type(exc).__name__, attempt)
             if attempt < self.max_retries:
                 return self.retry.delay(attempt)
-            if isinstance(exc, httpx.TimeoutException):
-                raise APITimeoutError(request=request) from exc
-            raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
+            raise connection_error(exc, request, provider=self.provider.name) from exc
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
         if response.status_code in (400, 422) and body is not None and self._learn(body, response):

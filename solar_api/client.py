@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -108,6 +109,9 @@ class SolarClient(BaseClient):
                         **options,
                     )
                     self._pid = os.getpid()
+                    # An object dropped (or left at exit) without close() closes its
+                    # sockets instead of leaving them to a ResourceWarning.
+                    weakref.finalize(self, self._http.close)
                 http = self._http
         return http
 

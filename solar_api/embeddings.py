@@ -3,20 +3,75 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from .registry import MODELS
 from .types import EmbeddingResponse
 
-__all__ = ["batches", "document_model", "query_model", "vectors_in_order"]
+__all__ = ["EmbeddingPlan", "batches", "document_model", "query_model", "vectors_in_order"]
+
+EmbeddingKind = Literal["query", "passage"]
+
+# Body fields the plan sets itself; model_kwargs may add any other.
+_SET_BY_PLAN = {"model", "input"}
+
+
+def _paired(model: str, kind: EmbeddingKind) -> str | None:
+    """``<model>-<kind>`` when the registry lists it as an embedding model (Upstage's
+    ``solar-embedding-1-large`` family embeds queries and passages with two models)."""
+    if model.endswith(("-query", "-passage")):
+        return None
+    name = f"{model}-{kind}"
+    info = MODELS.get(name)
+    return name if info is not None and info.embedding else None
 
 
 def query_model(model: str) -> str:
-    """Upstage embeds queries and passages with two models: ``<model>-query``."""
-    return model if model.endswith(("-query", "-passage")) else f"{model}-query"
+    """The model that embeds queries: ``<model>-query`` for a registered pair, else `model`."""
+    return _paired(model, "query") or model
 
 
 def document_model(model: str) -> str:
-    return model if model.endswith(("-query", "-passage")) else f"{model}-passage"
+    """The model that embeds documents: ``<model>-passage`` for a registered pair."""
+    return _paired(model, "passage") or model
+
+
+@dataclass(frozen=True)
+class EmbeddingPlan:
+    """What an embedding request sends for queries and for documents.
+
+    ``model`` names the pair (``solar-embedding-1-large``) or one model for both
+    (any other name is sent as given); ``query_model``/``document_model`` override either
+    side. NVIDIA NIM is told which side a text is on (``input_type``), as its API asks
+    for asymmetric models; ``model_kwargs`` adds body fields and may set it itself.
+    """
+
+    model: str
+    provider: str = "upstage"
+    query_model: str | None = None
+    document_model: str | None = None
+    model_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        clash = _SET_BY_PLAN & set(self.model_kwargs)
+        if clash:
+            raise ValueError(
+                f"model_kwargs: {sorted(clash)} are set by the embeddings class; use model= "
+                "(or query_model=/document_model=) instead"
+            )
+
+    def params(self, kind: EmbeddingKind) -> dict[str, Any]:
+        """The request fields for one side, without ``input``."""
+        if kind == "query":
+            model = self.query_model or query_model(self.model)
+        else:
+            model = self.document_model or document_model(self.model)
+        out: dict[str, Any] = {"model": model}
+        if self.provider == "nvidia":
+            out["input_type"] = kind
+        return out | dict(self.model_kwargs)
 
 
 def batches(texts: Sequence[str], size: int) -> Iterator[list[str]]:

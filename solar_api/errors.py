@@ -48,6 +48,8 @@ __all__ = [
     "SolarError",
     "StreamInterruptedError",
     "UnprocessableEntityError",
+    "connection_error",
+    "request_target",
     "status_error_from_response",
 ]
 
@@ -61,6 +63,36 @@ _CONTEXT_LENGTH_RE = re.compile(
     r"|exceed_context_size",
     re.IGNORECASE,
 )
+
+
+def request_target(request: httpx.Request | None) -> str | None:
+    """``POST http://host:port/v1/chat/completions``: where a request went, without the
+    query string (the key is only ever in a header, but a URL's query is not ours)."""
+    if request is None:
+        return None
+    url = request.url
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+
+
+_LOCAL_HINT = (
+    "the local backend is not running (or SOLAR_LOCAL_BASE_URL is stale): start it with "
+    "`python -m solar_api.local serve`, or run your code inside "
+    "`with solar_api.local.LocalServer(): ...`"
+)
+
+
+def connection_error(
+    exc: httpx.TransportError, request: httpx.Request, *, provider: str
+) -> APIConnectionError:
+    """The typed error for a request that got no response, naming where it went."""
+    target = request_target(request)
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out: {target}", request=request)
+    message = f"Connection error: {exc} ({target})"
+    if provider == "local" and isinstance(exc, httpx.ConnectError):
+        message = f"{message}; {_LOCAL_HINT}"
+    return APIConnectionError(message, request=request)
 
 
 class SolarError(Exception):
@@ -150,6 +182,8 @@ class APIStatusError(_ServerMessage, SolarError):
     """The server answered with a non-success status."""
 
     status_code: int
+    target: str | None
+    """Where the request went (method, host and path), for the message."""
 
     def __init__(
         self,
@@ -167,8 +201,14 @@ class APIStatusError(_ServerMessage, SolarError):
         self._set_error_fields(body, reason)
         if message is not None:
             self.message = message
+        try:
+            self.target = request_target(response.request)
+        except RuntimeError:  # a response built by hand, never sent
+            self.target = None
         super().__init__(
-            _format(self.status_code, self.message, self.type, self.code, self.request_id)
+            _format(
+                self.status_code, self.message, self.type, self.code, self.request_id, self.target
+            )
         )
 
 
@@ -249,9 +289,12 @@ def _format(
     type_: str | None,
     code: str | int | None,
     request_id: str | None,
+    target: str | None = None,
 ) -> str:
     head = f"Error code: {status} - {message}" if status is not None else message
     extras = [
         f"{k}={v}" for k, v in (("type", type_), ("code", code), ("request_id", request_id)) if v
     ]
+    if target:
+        extras.append(target)
     return f"{head} ({', '.join(extras)})" if extras else head

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, SupportsIndex
 
 import httpx
 from pydantic import SecretStr
 
 from ._base_client import TimeoutLike
+from ._pickling import PickledEndpoint
 from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .providers import ResolvedEndpoint, resolve_endpoint
@@ -50,11 +52,15 @@ def build_clients(
         "verify": True if verify is None else verify,
         "cert": cert,
     }
-    return ClientPair(
+    pair = ClientPair(
         endpoint=endpoint,
         sync=SolarClient(**common, http_client=http_client),  # type: ignore[arg-type]
         async_=AsyncSolarClient(**common, http_client=http_async_client),  # type: ignore[arg-type]
     )
+    # The clients keep where each value came from (given or read from the environment),
+    # which their pickles and their owner's depend on.
+    pair.sync._endpoint = pair.async_._endpoint = endpoint
+    return pair
 
 
 class ClientOwner:
@@ -100,9 +106,44 @@ class ClientOwner:
         self._client = clients.sync
         self._async_client = clients.async_
 
+    # -- pickling (see _pickling.py): the adapters' __getstate__ use _pickled_fields ----
+    def _pickled_fields(self) -> dict[str, Any]:
+        """The fields a pickle carries in place of the live ones: the resolved provider,
+        the base URL only if it was given, no key and no HTTP clients."""
+        pickled = PickledEndpoint.of(self._client._endpoint)
+        return {
+            "provider": pickled.provider,
+            "base_url": pickled.base_url,
+            "api_key": None,
+            "http_client": None,
+            "http_async_client": None,
+        }
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # The pickle also says whether a key was given (to read it again on load).
+        key_env = PickledEndpoint.of(self._client._endpoint).key_env
+        return (_unpickle, (type(self), self.__getstate__(), key_env))
+
+    def _reread_key(self, key_env: str) -> None:
+        pickled = PickledEndpoint(provider=self.provider_name, base_url=None, key_env=key_env)
+        endpoint = pickled.reread_key(self._client._endpoint, type(self).__name__)
+        for client in (self._client, self._async_client):
+            client._endpoint = replace(endpoint)
+            client._own_headers = {}
+        self.api_key = endpoint.api_key
+
     @property
     def provider_name(self) -> str:
         return self._client.provider.name
+
+    def __repr_args__(self) -> Any:
+        # pydantic's repr: the provider that was resolved, not None when it was inferred.
+        private = getattr(self, "__pydantic_private__", None) or {}
+        resolved = private.get("_client") if isinstance(private, dict) else None
+        for name, value in super().__repr_args__():  # type: ignore[misc]
+            if name == "provider" and value is None and resolved is not None:
+                value = resolved.provider.name
+            yield name, value
 
     def list_models(self) -> list[str]:
         """The model names the server lists (GET /models)."""
@@ -134,3 +175,11 @@ class ClientOwner:
                 f"model: got {model!r}; the server at {self.base_url} lists "
                 f"{', '.join(available) or 'no models'}"
             )
+
+
+def _unpickle(cls: type[ClientOwner], state: dict[str, Any], key_env: str | None) -> ClientOwner:
+    obj = cls.__new__(cls)
+    obj.__setstate__(state)  # type: ignore[attr-defined]  # the adapter's (pydantic's)
+    if key_env is not None:
+        obj._reread_key(key_env)
+    return obj

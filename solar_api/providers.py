@@ -157,9 +157,22 @@ class ResolvedEndpoint:
     provider: Provider
     base_url: str
     api_key: SecretStr | None
+    # Where the values came from: pickles keep what was given, never what the
+    # environment said at the time (see _pickling.py).
+    base_url_given: bool = True
+    api_key_given: bool = False
+    # Set after unpickling an object whose explicit key did not travel and whose
+    # variable is unset: requests raise instead of going out without a key.
+    missing_key_env: str | None = None
 
     def require_api_key(self) -> SecretStr | None:
         """The key to send; raises `MissingAPIKeyError` when the provider needs one."""
+        if self.api_key is None and self.missing_key_env is not None:
+            raise MissingAPIKeyError(
+                f"No API key for provider {self.provider.name!r}: the api_key given to this "
+                "object is never pickled, and after loading it is read from the "
+                f"{self.missing_key_env} environment variable, which is not set."
+            )
         if self.api_key is None and self.provider.requires_api_key:
             raise MissingAPIKeyError(
                 f"No API key for provider {self.provider.name!r}: pass api_key=... or set "
@@ -226,14 +239,24 @@ def resolve_endpoint(
             "for example base_url='http://127.0.0.1:8080/v1'"
         )
     key: SecretStr | None
+    given = False
     if isinstance(api_key, SecretStr):
         key = api_key
+        given = True
     elif api_key:
         key = SecretStr(api_key)
+        given = True
     elif preset.api_key_env and os.environ.get(preset.api_key_env):
         key = SecretStr(os.environ[preset.api_key_env])
     else:
         key = None
     if key is not None and not key.get_secret_value():
         key = None
-    return ResolvedEndpoint(provider=preset, base_url=validate_base_url(url), api_key=key)
+        given = False
+    return ResolvedEndpoint(
+        provider=preset,
+        base_url=validate_base_url(url),
+        api_key=key,
+        base_url_given=base_url is not None,
+        api_key_given=given,
+    )

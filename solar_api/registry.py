@@ -98,6 +98,18 @@ MODELS: dict[str, ModelInfo] = {
             chat=False,
             embedding=True,
         ),
+        # Upstage's current names for the same pair (`embedding` -> -query / -passage).
+        *(
+            ModelInfo(
+                f"embedding-{kind}",
+                provider="upstage",
+                context_window=4000,
+                max_output_tokens=0,
+                chat=False,
+                embedding=True,
+            )
+            for kind in ("query", "passage")
+        ),
         ModelInfo(
             "upstage/solar-10.7b-instruct",
             provider="nvidia",

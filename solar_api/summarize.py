@@ -11,7 +11,7 @@ a token-limit 400 from the server makes it split further instead of failing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -26,6 +26,8 @@ from .types import ChatCompletion, ChatCompletionRequest
 
 __all__ = [
     "MIN_CHARS",
+    "AsyncChatCall",
+    "ChatCall",
     "SummaryFormat",
     "SummaryLength",
     "SummaryPlan",
@@ -39,6 +41,9 @@ SummaryLength = Literal["short", "medium", "long", "auto"]
 MIN_CHARS = 250  # the Summarization API's own minimum (its 400 says so)
 _MAX_DEPTH = 4
 Progress = Callable[[int, int], None]
+# A request in, the reply's text out: a client's chat, or an adapter's model call.
+ChatCall = Callable[[ChatCompletionRequest], str]
+AsyncChatCall = Callable[[ChatCompletionRequest], Awaitable[str]]
 
 _FORMAT_TEXT = {
     "paragraph": "Write the summary as one paragraph of prose.",
@@ -148,22 +153,47 @@ def _halves(text: str) -> list[str]:
     return split_text(text, len(text) // 2 + 1)
 
 
+def _sync_call(client: SolarClient | ChatCall) -> ChatCall:
+    if isinstance(client, SolarClient):
+        return lambda request: _content(client.chat(request))
+    return client
+
+
+def _async_call(client: AsyncSolarClient | AsyncChatCall) -> AsyncChatCall:
+    if isinstance(client, AsyncSolarClient):
+
+        async def call(request: ChatCompletionRequest) -> str:
+            return _content(await client.chat(request))
+
+        return call
+    return client
+
+
 def summarize(
-    client: SolarClient,
+    client: SolarClient | ChatCall,
     plan: SummaryPlan,
     text: str,
     *,
     max_concurrency: int = 4,
     on_progress: Progress | None = None,
+    final_call: ChatCall | None = None,
 ) -> str:
-    """Summarize `text` (at least 250 characters) with the sync client."""
-    check_summary_text(text)
+    """Summarize `text` (at least 250 characters) with the sync client.
 
-    def one(part: str, depth: int) -> str:
+    `client` may also be a function from a request to the reply's text (an adapter's
+    model, so each call is a run of its framework). `final_call`, when given, sends the
+    request whose reply is the summary itself (to stream it); `on_progress(done, total)`
+    is called as the parts of a long text are summarized, from ``(0, total)`` on.
+    """
+    check_summary_text(text)
+    call = _sync_call(client)
+    last = final_call or call
+
+    def one(part: str, depth: int, final: bool = False) -> str:
         if len(part) < MIN_CHARS:
             return part  # already shorter than any summary the server would accept
         try:
-            return _content(client.chat(plan.request(part)))
+            return (last if final else call)(plan.request(part))
         except ContextLengthExceededError:
             if depth >= _MAX_DEPTH:
                 raise
@@ -172,8 +202,10 @@ def summarize(
     def run(body: str, depth: int) -> str:
         parts = plan.split(body)
         if len(parts) <= 1:
-            return one(body, depth)
+            return one(body, depth, final=True)
         done = 0
+        if on_progress is not None and depth == 0:
+            on_progress(0, len(parts))  # a bar shows at once, not after the first part
         with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
             summaries = []
             for summary in pool.map(lambda p: one(p, depth), parts):
@@ -188,24 +220,26 @@ def summarize(
 
 
 async def asummarize(
-    client: AsyncSolarClient,
+    client: AsyncSolarClient | AsyncChatCall,
     plan: SummaryPlan,
     text: str,
     *,
     max_concurrency: int = 4,
     on_progress: Progress | None = None,
+    final_call: AsyncChatCall | None = None,
 ) -> str:
     """The async twin of `summarize`."""
     check_summary_text(text)
+    call = _async_call(client)
+    last = final_call or call
     limit = asyncio.Semaphore(max(1, max_concurrency))
 
-    async def one(part: str, depth: int) -> str:
+    async def one(part: str, depth: int, final: bool = False) -> str:
         if len(part) < MIN_CHARS:
             return part
         try:
             async with limit:
-                response = await client.chat(plan.request(part))
-            return _content(response)
+                return await (last if final else call)(plan.request(part))
         except ContextLengthExceededError:
             if depth >= _MAX_DEPTH:
                 raise
@@ -215,8 +249,10 @@ async def asummarize(
     async def run(body: str, depth: int) -> str:
         parts = plan.split(body)
         if len(parts) <= 1:
-            return await one(body, depth)
+            return await one(body, depth, final=True)
         done = 0
+        if on_progress is not None and depth == 0:
+            on_progress(0, len(parts))
 
         async def tracked(part: str) -> str:
             nonlocal done

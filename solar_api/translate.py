@@ -8,6 +8,7 @@ a chat model is asked to translate and to reply with the translation only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -20,6 +21,10 @@ from .types import ChatCompletion, ChatCompletionRequest
 __all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator", "translation_text"]
 
 logger = logging.getLogger("solar_api")
+
+# A request in, the reply's text out: a client's chat, or an adapter's model call.
+ChatCall = Callable[[ChatCompletionRequest], str]
+AsyncChatCall = Callable[[ChatCompletionRequest], Awaitable[str]]
 
 Direction = Literal["en-ko", "ko-en"]
 DEDICATED_MODELS: dict[str, str] = {
@@ -122,18 +127,29 @@ class Translator:
         )
         return True
 
-    def translate(self, client: SolarClient, text: str) -> str:
+    def translate(self, client: SolarClient | ChatCall, text: str) -> str:
+        """Translate with the client, or a function from a request to the reply's text."""
+        call: ChatCall = (
+            (lambda r: translation_text(client.chat(r)))
+            if isinstance(client, SolarClient)
+            else client
+        )
         try:
-            return translation_text(client.chat(self._request(text)))
+            return call(self._request(text))
         except NotFoundError as exc:
             if not self._should_fall_back(exc):
                 raise
-            return translation_text(client.chat(self._request(text)))
+            return call(self._request(text))
 
-    async def atranslate(self, client: AsyncSolarClient, text: str) -> str:
+    async def atranslate(self, client: AsyncSolarClient | AsyncChatCall, text: str) -> str:
+        async def via_client(request: ChatCompletionRequest) -> str:
+            assert isinstance(client, AsyncSolarClient)
+            return translation_text(await client.chat(request))
+
+        call = via_client if isinstance(client, AsyncSolarClient) else client
         try:
-            return translation_text(await client.chat(self._request(text)))
+            return await call(self._request(text))
         except NotFoundError as exc:
             if not self._should_fall_back(exc):
                 raise
-            return translation_text(await client.chat(self._request(text)))
+            return await call(self._request(text))

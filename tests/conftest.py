@@ -11,6 +11,7 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         "UPSTAGE_API_KEY",
         "NVIDIA_API_KEY",
         "JULEP_API_KEY",
+        "SOLAR_API_KEY",
         "UPSTAGE_BASE_URL",
         "UPSTAGE_API_BASE",
         "NVIDIA_BASE_URL",

@@ -106,6 +106,7 @@ def test_long_text_is_split_summarized_concurrently_and_combined() -> None:
     )
     parts = len(seen) - 1
     assert parts > 1 and progress[-1] == (parts, parts)
+    assert progress[0] == (0, parts)  # a bar can show before the first part is done
     # Each part ends on a paragraph or sentence boundary and fits the plan.
     for content in seen[:-1]:
         body = content.split("\n\n", 1)[1]

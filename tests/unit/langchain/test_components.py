@@ -63,7 +63,7 @@ def test_summarizer_in_a_chain_and_as_document_transformer(
         [Document(page_content=ARTICLE), Document(page_content=ARTICLE)]
     )
     assert [d.page_content for d in docs] == ["short summary", "short summary"]
-    assert "Summarizing [" in capsys.readouterr().err
+    assert "2/2" in capsys.readouterr().err.rsplit("Summarizing:", 1)[-1]
 
 
 def test_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +74,7 @@ def test_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> Non
         [Document(page_content=ARTICLE)]
     )
     err = capsys.readouterr().err
-    assert "Summarizing [" in err and "1/1" in err
+    assert "Summarizing:" in err and "1/1" in err
 
 
 async def test_summarizer_async_and_tool() -> None:
@@ -111,7 +111,8 @@ def test_translator_runnable_and_tool() -> None:
     assert tool.name == "solar_translate_ko_en" and "Korean text into English" in tool.description
     tool.invoke({"text": "안녕"})
     assert server.body["model"] == "solar-1-mini-translate-koen"
-    assert pickle.loads(pickle.dumps(translator)).direction == "en-ko"
+    with pytest.warns(UserWarning, match="UPSTAGE_API_KEY is not set"):
+        assert pickle.loads(pickle.dumps(translator)).direction == "en-ko"
 
 
 def test_completions_llm_with_julep_chatml_seed_004() -> None:
