@@ -38,7 +38,12 @@ class SolarConnection(ClientOwner, BaseModel):
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
 
-    model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
+    # hide_input_in_errors: a validation error must never print the given key.
+    model_config = {
+        "populate_by_name": True,
+        "arbitrary_types_allowed": True,
+        "hide_input_in_errors": True,
+    }
 
     def __getstate__(self) -> dict[str, Any]:
         # The key is left out (re-read from the provider's variable on load, where

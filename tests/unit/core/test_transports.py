@@ -1,5 +1,5 @@
-"""The pools' transports: http.client (sync) and aiohttp (async) under httpx's interface,
-or httpx's own pools."""
+"""The pools' transports: httpx's own pool (sync), aiohttp under httpx's interface or
+httpx's own pool (async)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pytest
 
 from solar_api import AsyncSolarClient, SolarClient
 from solar_api._aiohttp import AiohttpTransport
-from solar_api._http11 import Http11Transport
 from tests.faults import fault_server, http_reply
 from tests.helpers import chat_json
 
@@ -39,28 +38,16 @@ def test_aiohttp_is_the_default_and_httpx_can_be_chosen(monkeypatch: pytest.Monk
         _transport(client)
 
 
-def test_the_sync_pool_is_http_client_unless_httpx_is_chosen(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_sync_pool_is_httpx_own(monkeypatch: pytest.MonkeyPatch) -> None:
     def transport() -> object:
         return SolarClient(base_url="http://127.0.0.1:9/v1", api_key="k")._client()._transport
 
-    assert isinstance(transport(), Http11Transport)
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "httpx")
-    assert isinstance(transport(), httpx.HTTPTransport)
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "urllib3")
-    with pytest.raises(ValueError, match="SOLAR_SYNC_TRANSPORT: got 'urllib3'; expected one of"):
-        transport()
-    monkeypatch.delenv("SOLAR_SYNC_TRANSPORT")
+    assert type(transport()) is httpx.HTTPTransport
     monkeypatch.setenv("HTTP_PROXY", "http://p:3128")
-    assert not isinstance(transport(), Http11Transport)
+    assert type(transport()) is httpx.HTTPTransport  # proxies are mounted next to it
 
 
-@pytest.mark.parametrize("pool", ["auto", "httpx"])
-def test_sync_requests_reach_the_server_unchanged_and_bodies_are_decoded(
-    pool: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
+def test_sync_requests_reach_the_server_unchanged_and_bodies_are_decoded() -> None:
     body = gzip.compress(json.dumps(chat_json("fine")).encode())
     with fault_server(http_reply(200, body, content_encoding="gzip")) as server:
         client = SolarClient(
@@ -163,13 +150,9 @@ def test_a_loop_closed_by_hand_needs_aclose(closes: bool, caplog: pytest.LogCapt
         assert len(llm._async_client._pools) <= 1
 
 
-@pytest.mark.parametrize("pool", ["auto", "httpx"])
-def test_a_keep_alive_connection_the_server_closed_is_not_reused(
-    pool: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_keep_alive_connection_the_server_closed_is_not_reused() -> None:
     import time
 
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
     # The reply promises keep-alive, then the server hangs up while the connection idles.
     with fault_server(http_reply(200, chat_json("fine"), connection="keep-alive")) as server:
         client = SolarClient(base_url=server.base_url, api_key="k", max_retries=0)
