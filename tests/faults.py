@@ -37,8 +37,8 @@ __all__ = [
 ]
 
 
-def _head(status: int, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status} X"] + [f"{k}: {v}" for k, v in headers.items()]
+def _head(status: int, headers: dict[str, str], reason: str = "X") -> bytes:
+    lines = [f"HTTP/1.1 {status} {reason}"] + [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -47,11 +47,12 @@ def http_reply(status: int, body: bytes | str | dict[str, Any] = b"", **headers:
         body = json.dumps(body)
     data = body.encode() if isinstance(body, str) else body
     ctype = headers.pop("content_type", "application/json")
+    reason = headers.pop("reason", "X")  # the status line's reason phrase
     head = {"content-type": ctype, "content-length": str(len(data)), "connection": "close"}
     head.update({k.replace("_", "-"): v for k, v in headers.items()})
 
     def send(sock: socket.socket) -> None:
-        sock.sendall(_head(status, head) + data)
+        sock.sendall(_head(status, head, reason) + data)
 
     return send
 
@@ -64,6 +65,7 @@ def sse_reply(
     pause: float = 0.0,
     cut_after_done: bool = False,
     connection: str = "close",
+    headers: dict[str, str] | None = None,
 ) -> Reply:
     """An SSE stream; ``cut`` drops the connection after the events (no terminator);
     ``cut_after_done`` drops it after ``[DONE]``, before the body's last chunk."""
@@ -73,6 +75,7 @@ def sse_reply(
             "content-type": "text/event-stream",
             "transfer-encoding": "chunked",
             "connection": connection,
+            **(headers or {}),
         }
         sock.sendall(_head(200, head))
         for event in events:
