@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -109,14 +109,18 @@ class _TimedBody(BytesPayload):
         self._write_timeout = write_timeout
 
     async def write(self, writer: AbstractStreamWriter) -> None:
-        await self.write_with_length(writer, None)
+        # aiohttp < 3.12 calls write(), later versions write_with_length().
+        await self._bounded(writer, super().write(writer))
 
     async def write_with_length(
         self, writer: AbstractStreamWriter, content_length: int | None
     ) -> None:
+        await self._bounded(writer, super().write_with_length(writer, content_length))
+
+    async def _bounded(self, writer: AbstractStreamWriter, sending: Awaitable[None]) -> None:
         try:
             async with asyncio.timeout(self._write_timeout):
-                await super().write_with_length(writer, content_length)
+                await sending
         except TimeoutError:
             # Drop the connection now: closing it would wait for the unsent bytes to
             # drain, so its socket would stay open as long as the server stays silent.
