@@ -30,15 +30,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractStreamWriter
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
 from aiohttp.payload import BytesPayload
+from aiohttp.tracing import Trace
 from yarl import URL
 
 __all__ = ["AiohttpTransport"]
@@ -182,14 +187,31 @@ class _Body(httpx.AsyncByteStream):
             await asyncio.sleep(0)
 
 
-async def _on_reuse(_session: Any, context: SimpleNamespace, _params: Any) -> None:
-    context.trace_request_ctx.reused = True
+# The attempt in flight in this task, told by the connector whether its connection is
+# one used before (cheaper than aiohttp's tracing, which costs every request).
+_ATTEMPT: ContextVar[SimpleNamespace | None] = ContextVar("solar_aiohttp_attempt", default=None)
 
 
-def _reuse_trace() -> aiohttp.TraceConfig:
-    config = aiohttp.TraceConfig()
-    config.on_connection_reuseconn.append(_on_reuse)
-    return config
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's pool, remembering which connections have carried a request."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._used: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        protocol = connection.protocol
+        if protocol is not None:
+            if protocol in self._used:
+                attempt = _ATTEMPT.get()
+                if attempt is not None:
+                    attempt.reused = True
+            else:
+                self._used.add(protocol)
+        return connection
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -218,7 +240,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if fresh
             else {"keepalive_timeout": self._limits.keepalive_expiry or 0}
         )
-        connector = aiohttp.TCPConnector(
+        connector = _Connector(
             # The pool limit is the semaphore's (so a full pool is a pool timeout).
             limit=0,
             limit_per_host=0,
@@ -236,7 +258,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             max_line_size=_HEAD_LIMIT,
             max_field_size=_HEAD_LIMIT,
             max_headers=_HEAD_LIMIT // 4,  # the shortest header line, "a:" CRLF
-            trace_configs=None if fresh else [_reuse_trace()],
         )
         # Close the session when its event loop shuts down (asyncio.run does this for
         # async generators), so a model used across asyncio.run calls leaves no
@@ -259,16 +280,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             with _as_httpx(request):
                 attempt = SimpleNamespace(reused=False)
                 resent = False
+                token = _ATTEMPT.set(attempt)
                 try:
-                    response = await self._send(session, request, content, timeout, attempt)
+                    response = await self._send(session, request, content, timeout)
                 except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                     if not (attempt.reused and _dropped_before_response(exc)):
                         raise
                     fresh = self._fresh
                     if fresh is None or fresh.closed:
                         fresh = self._fresh = await self._open(fresh=True)
-                    response = await self._send(fresh, request, content, timeout, None)
+                    response = await self._send(fresh, request, content, timeout)
                     resent = True
+                finally:
+                    _ATTEMPT.reset(token)
         except BaseException:
             slot.release()
             raise
@@ -301,7 +325,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         content: bytes,
         timeout: dict[str, float | None],
-        attempt: SimpleNamespace | None,
     ) -> aiohttp.ClientResponse:
         """One request on `session`, up to its response head (aiohttp's errors)."""
         phases = [timeout.get(p) for p in ("connect", "write", "read")]
@@ -322,7 +345,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                         sock_connect=timeout.get("connect"),
                         sock_read=timeout.get("read"),
                     ),
-                    trace_request_ctx=attempt,
                 )
         except TimeoutError:
             if bound.expired():
