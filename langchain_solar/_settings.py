@@ -31,7 +31,10 @@ ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible
 class SolarConnection(ClientOwner, BaseModel):
     """Where requests go and how: provider, URL, key, timeouts, retries, HTTP clients."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # hide_input_in_errors: a validation error must never print the given key.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+    )
 
     # Accepted alternate names are validation aliases, not aliases: type checkers and
     # help() then show the field's own name (pydantic's dataclass_transform reads alias=).

@@ -60,7 +60,12 @@ class SolarConnection(ClientOwner, BaseModel):
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
 
-    model_config = {"populate_by_name": True, "arbitrary_types_allowed": True}
+    # hide_input_in_errors: a validation error must never print the given key.
+    model_config = {
+        "populate_by_name": True,
+        "arbitrary_types_allowed": True,
+        "hide_input_in_errors": True,
+    }
 
     # The words a class's model is given by, and which provider default it takes.
     _model_words: ClassVar[tuple[tuple[str, ...], ModelKind] | None] = None

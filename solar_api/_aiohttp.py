@@ -9,18 +9,41 @@ what they see from httpx's pool.
 
 What stays httpx's: proxies (a proxied URL goes through httpx's own proxy transport,
 mounted by ``httpx.AsyncClient`` as before), cookies, redirects (never followed),
-content decoding. Timeouts map one to one, except ``write``, which aiohttp lacks.
+content decoding. Where aiohttp differs from httpx's pool, this transport does what
+httpx does:
+
+- the request body must go out within the write timeout (aiohttp has none: a server
+  that never reads the upload would hang the call), and getting the response head never
+  takes longer than connect + write + read;
+- response heads up to httpx's limit (100 KiB, any number of lines);
+- a request waiting for a free connection longer than the pool timeout is
+  ``httpx.PoolTimeout``; the reason phrase is carried.
+
+And one thing httpx does not: a request that fails on a reused keep-alive connection
+before any byte of the response (the server closed it at its idle timeout just as the
+request went out, so never read it) is sent again at once on a new connection, once, as
+browsers do; it is not a retry of the policy (README, Reliability).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import httpx
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.payload import BytesPayload
+from aiohttp.tracing import Trace
 from yarl import URL
 
 __all__ = ["AiohttpTransport"]
@@ -28,8 +51,22 @@ __all__ = ["AiohttpTransport"]
 if not hasattr(aiohttp, "SocketTimeoutError"):  # the timeout types below came in 3.10
     raise ImportError("the aiohttp transport needs aiohttp>=3.10")
 
+# httpx's limit for a response head (httpcore's h11 max_incomplete_event_size); aiohttp's
+# defaults (8,190 bytes a line, 128 lines) refuse heads httpx takes.
+_HEAD_LIMIT = 100 * 1024
+
+
+class _WriteTimedOut(TimeoutError):
+    """The request body did not go out within the write timeout."""
+
+
+class _HeadTimedOut(TimeoutError):
+    """The response head did not arrive within connect + write + read."""
+
+
 # Most specific first: the first match names the httpx exception raised instead.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (_WriteTimedOut, httpx.WriteTimeout),
     (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
     (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
     (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
@@ -45,6 +82,9 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (aiohttp.ClientError, httpx.TransportError),
 )
 
+# What a connection the server closed before reading the request fails with.
+_DROPPED = (None, errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
+
 
 @contextmanager
 def _as_httpx(request: httpx.Request) -> Iterator[None]:
@@ -58,10 +98,74 @@ def _as_httpx(request: httpx.Request) -> Iterator[None]:
         raise
 
 
+def _dropped_before_response(exc: BaseException) -> bool:
+    """The connection went away before any byte of the response was parsed."""
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return isinstance(exc.message, str)  # else: a partly received response head
+    return isinstance(exc, aiohttp.ClientOSError) and exc.errno in _DROPPED
+
+
+class _TimedBody(BytesPayload):
+    """The request body, written within the write timeout (as httpcore's sync pool does:
+    the whole body within it); aiohttp itself would wait for the socket forever."""
+
+    def __init__(self, value: bytes, write_timeout: float | None) -> None:
+        super().__init__(value)
+        self._write_timeout = write_timeout
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        # aiohttp < 3.12 calls write(), later versions write_with_length().
+        await self._bounded(writer, super().write(writer))
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        await self._bounded(writer, super().write_with_length(writer, content_length))
+
+    async def _bounded(self, writer: AbstractStreamWriter, sending: Awaitable[None]) -> None:
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await sending
+        except TimeoutError:
+            # Drop the connection now: closing it would wait for the unsent bytes to
+            # drain, so its socket would stay open as long as the server stays silent.
+            transport = getattr(writer, "transport", None)
+            if transport is not None:
+                transport.abort()
+            # aiohttp hands an errno-less TimeoutError from here to the response
+            # reader unchanged, which _as_httpx then maps to httpx.WriteTimeout.
+            raise _WriteTimedOut(
+                f"the request body was not sent within {self._write_timeout} s"
+            ) from None
+
+
+class _Slot:
+    """One of the pool's `max_connections`, held from the request to its body's close."""
+
+    __slots__ = ("_semaphore",)
+
+    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
+        self._semaphore = semaphore
+
+    def release(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+            self._semaphore = None
+
+
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        request: httpx.Request,
+        slot: _Slot,
+        *,
+        closes: bool = False,
+    ) -> None:
         self._response = response
         self._request = request
+        self._slot = slot
+        self._closes = closes
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -76,6 +180,38 @@ class _Body(httpx.AsyncByteStream):
         # A body read to the end returns its connection to the pool; one left unread
         # is closed, never reused half-read.
         self._response.release()
+        self._slot.release()
+        if self._closes:
+            # A connection of its own (a request sent again): asyncio closes its socket
+            # on the loop's next turn; let that happen before the caller goes on.
+            await asyncio.sleep(0)
+
+
+# The attempt in flight in this task, told by the connector whether its connection is
+# one used before (cheaper than aiohttp's tracing, which costs every request).
+_ATTEMPT: ContextVar[SimpleNamespace | None] = ContextVar("solar_aiohttp_attempt", default=None)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's pool, remembering which connections have carried a request."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._used: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        protocol = connection.protocol
+        if protocol is not None:
+            if protocol in self._used:
+                attempt = _ATTEMPT.get()
+                if attempt is not None:
+                    attempt.reused = True
+            else:
+                self._used.add(protocol)
+        return connection
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -93,14 +229,23 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
-        self._closer: AsyncGenerator[None, None] | None = None
+        # Sessions of new connections only, for a request sent again (made on first need).
+        self._fresh: aiohttp.ClientSession | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._closers: list[AsyncGenerator[None, None]] = []
 
-    async def _open(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=self._limits.max_connections or 0,
+    async def _open(self, *, fresh: bool) -> aiohttp.ClientSession:
+        keep_alive: dict[str, Any] = (
+            {"force_close": True}
+            if fresh
+            else {"keepalive_timeout": self._limits.keepalive_expiry or 0}
+        )
+        connector = _Connector(
+            # The pool limit is the semaphore's (so a full pool is a pool timeout).
+            limit=0,
             limit_per_host=0,
-            keepalive_timeout=self._limits.keepalive_expiry or 0,
             ssl=self._ssl,
+            **keep_alive,
         )
         session = aiohttp.ClientSession(
             connector=connector,
@@ -110,46 +255,108 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,
             trust_env=False,
             timeout=aiohttp.ClientTimeout(total=None),
+            max_line_size=_HEAD_LIMIT,
+            max_field_size=_HEAD_LIMIT,
+            max_headers=_HEAD_LIMIT // 4,  # the shortest header line, "a:" CRLF
         )
         # Close the session when its event loop shuts down (asyncio.run does this for
         # async generators), so a model used across asyncio.run calls leaves no
         # "Unclosed client session" behind.
-        self._closer = _close_at_loop_shutdown(session)
-        await self._closer.asend(None)
+        closer = _close_at_loop_shutdown(session)
+        await closer.asend(None)
+        self._closers.append(closer)
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session
         if session is None or session.closed:
-            session = self._session = await self._open()
+            session = self._session = await self._open(fresh=False)
+            limit = self._limits.max_connections
+            self._slots = asyncio.Semaphore(limit) if limit else None
         timeout = request.extensions.get("timeout", {})
-        with _as_httpx(request):
-            response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=request.headers.multi_items(),
-                data=await request.aread() or None,
-                allow_redirects=False,
-                compress=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
-            )
+        slot = await self._acquire(request, timeout.get("pool"))
+        try:
+            content = await request.aread()
+            with _as_httpx(request):
+                attempt = SimpleNamespace(reused=False)
+                resent = False
+                token = _ATTEMPT.set(attempt)
+                try:
+                    response = await self._send(session, request, content, timeout)
+                except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                    if not (attempt.reused and _dropped_before_response(exc)):
+                        raise
+                    fresh = self._fresh
+                    if fresh is None or fresh.closed:
+                        fresh = self._fresh = await self._open(fresh=True)
+                    response = await self._send(fresh, request, content, timeout)
+                    resent = True
+                finally:
+                    _ATTEMPT.reset(token)
+        except BaseException:
+            slot.release()
+            raise
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
-            stream=_Body(response, request),
+            stream=_Body(response, request, slot, closes=resent),
             request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": b""},
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (response.reason or "").encode("ascii", "replace"),
+            },
         )
 
+    async def _acquire(self, request: httpx.Request, pool_timeout: float | None) -> _Slot:
+        if self._slots is None:
+            return _Slot(None)
+        try:
+            async with asyncio.timeout(pool_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout(
+                f"no free connection within the pool timeout ({pool_timeout} s)", request=request
+            ) from None
+        return _Slot(self._slots)
+
+    @staticmethod
+    async def _send(
+        session: aiohttp.ClientSession,
+        request: httpx.Request,
+        content: bytes,
+        timeout: dict[str, float | None],
+    ) -> aiohttp.ClientResponse:
+        """One request on `session`, up to its response head (aiohttp's errors)."""
+        phases = [timeout.get(p) for p in ("connect", "write", "read")]
+        # aiohttp restarts its read timer on every byte received: bound the whole head.
+        deadline = None if None in phases else sum(p for p in phases if p is not None)
+        try:
+            async with asyncio.timeout(deadline) as bound:
+                return await session.request(
+                    request.method,
+                    URL(str(request.url), encoded=True),
+                    headers=request.headers.multi_items(),
+                    data=_TimedBody(content, timeout.get("write")) if content else None,
+                    allow_redirects=False,
+                    compress=False,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None,
+                        connect=timeout.get("connect"),
+                        sock_connect=timeout.get("connect"),
+                        sock_read=timeout.get("read"),
+                    ),
+                )
+        except TimeoutError:
+            if bound.expired():
+                raise _HeadTimedOut(f"no complete response head within {deadline} s") from None
+            raise
+
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._fresh):
+            if session is not None:
+                await session.close()
+        self._session = self._fresh = None
+        self._closers.clear()
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:

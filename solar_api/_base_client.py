@@ -20,6 +20,7 @@ from ._pickling import PickledEndpoint
 from ._version import __version__
 from .downgrade import apply_downgrade, find_downgrade
 from .errors import APIResponseValidationError, connection_error, status_error_from_response
+from .header_checks import check_api_key, check_default_headers
 from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
@@ -75,6 +76,13 @@ class BaseClient:
         self._endpoint: ResolvedEndpoint = resolve_endpoint(
             provider=provider, base_url=base_url, api_key=api_key
         )
+        # Checked before any request: a bad key or header is named, its value never shown.
+        key = self._endpoint.api_key
+        env = self._endpoint.provider.api_key_env
+        check_api_key(
+            key.get_secret_value() if key else None, f"api_key{f' (or {env})' if env else ''}"
+        )
+        check_default_headers(default_headers)
         read = self._endpoint.provider.default_read_timeout
         self.timeout = (
             coerce_timeout(timeout)

@@ -1,13 +1,11 @@
-"""Which transport a client's own pool runs on (bench/README.md has the measurements).
+"""Which transport the async client's own pool runs on (bench/README.md has the
+measurements): aiohttp under httpx's interface (`_aiohttp.py`) when aiohttp is installed,
+or httpx's own pool. The sync client always runs on httpx's own pool.
 
-- sync: `http.client` under httpx's interface (`_http11.py`), or httpx's own pool;
-- async: aiohttp under httpx's interface (`_aiohttp.py`) when aiohttp is installed, or
-  httpx's own pool.
-
-``SOLAR_SYNC_TRANSPORT`` / ``SOLAR_ASYNC_TRANSPORT`` = ``auto`` (default) or ``httpx``
-(``aiohttp`` for the async one insists on aiohttp). A proxy (``proxy=`` or
-HTTP(S)_PROXY/ALL_PROXY in the environment) always keeps httpx's own pool: httpx mounts
-its proxy transports, and applies NO_PROXY, only when it owns the transport.
+``SOLAR_ASYNC_TRANSPORT`` = ``auto`` (default), ``aiohttp`` (insist on aiohttp) or
+``httpx``. A proxy (``proxy=`` or HTTP(S)_PROXY/ALL_PROXY in the environment) always
+keeps httpx's own pool: httpx mounts its proxy transports, and applies NO_PROXY, only
+when it owns the transport.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["async_transport", "sync_transport"]
+__all__ = ["async_transport"]
 
 
 def _choice(variable: str, allowed: tuple[str, ...]) -> str:
@@ -49,17 +47,6 @@ def _ssl_context(options: dict[str, Any]) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
         return context
     return httpx.create_ssl_context(trust_env=options.get("trust_env", True))
-
-
-def sync_transport(options: dict[str, Any], limits: httpx.Limits) -> httpx.BaseTransport | None:
-    choice = _choice("SOLAR_SYNC_TRANSPORT", ("auto", "httpx"))
-    if choice == "httpx" or _proxied(options):
-        return None
-    from ._http11 import Http11Transport
-
-    return Http11Transport(
-        ssl_context=_ssl_context(options), max_idle=limits.max_keepalive_connections or 0
-    )
 
 
 def async_transport(

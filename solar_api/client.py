@@ -14,7 +14,6 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
-from ._transports import sync_transport
 from .retry import RetryPolicy
 from .streaming import Stream
 from .tls import CertLike, VerifyLike
@@ -100,13 +99,12 @@ class SolarClient(BaseClient):
         if http is None or self._pid != os.getpid():
             with self._lock:
                 if self._http is None or self._pid != os.getpid():
-                    options = self._pool_options
+                    # httpx's own pool (httpcore): HTTP framing is not ours to own.
                     self._http = httpx.Client(
                         timeout=self.timeout,
                         limits=DEFAULT_LIMITS,
                         follow_redirects=False,
-                        transport=sync_transport(options, DEFAULT_LIMITS),
-                        **options,
+                        **self._pool_options,
                     )
                     self._pid = os.getpid()
                     # An object dropped (or left at exit) without close() closes its

@@ -8,6 +8,7 @@ a stream halfway, stall past a timeout, or answer like a misconfigured gateway.
 from __future__ import annotations
 
 import json
+import select
 import socket
 import socketserver
 import struct
@@ -23,16 +24,21 @@ __all__ = [
     "FaultServer",
     "by_number",
     "close_without_reply",
+    "early_reply",
     "fault_server",
     "http_reply",
+    "interim",
+    "keep_alive_edge",
+    "never_reads",
     "reset",
+    "short_body",
     "sse_reply",
     "stall",
 ]
 
 
-def _head(status: int, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status} X"] + [f"{k}: {v}" for k, v in headers.items()]
+def _head(status: int, headers: dict[str, str], reason: str = "X") -> bytes:
+    lines = [f"HTTP/1.1 {status} {reason}"] + [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -41,11 +47,12 @@ def http_reply(status: int, body: bytes | str | dict[str, Any] = b"", **headers:
         body = json.dumps(body)
     data = body.encode() if isinstance(body, str) else body
     ctype = headers.pop("content_type", "application/json")
+    reason = headers.pop("reason", "X")  # the status line's reason phrase
     head = {"content-type": ctype, "content-length": str(len(data)), "connection": "close"}
     head.update({k.replace("_", "-"): v for k, v in headers.items()})
 
     def send(sock: socket.socket) -> None:
-        sock.sendall(_head(status, head) + data)
+        sock.sendall(_head(status, head, reason) + data)
 
     return send
 
@@ -57,6 +64,8 @@ def sse_reply(
     cut: bool = False,
     pause: float = 0.0,
     cut_after_done: bool = False,
+    connection: str = "close",
+    headers: dict[str, str] | None = None,
 ) -> Reply:
     """An SSE stream; ``cut`` drops the connection after the events (no terminator);
     ``cut_after_done`` drops it after ``[DONE]``, before the body's last chunk."""
@@ -65,7 +74,8 @@ def sse_reply(
         head = {
             "content-type": "text/event-stream",
             "transfer-encoding": "chunked",
-            "connection": "close",
+            "connection": connection,
+            **(headers or {}),
         }
         sock.sendall(_head(200, head))
         for event in events:
@@ -103,6 +113,47 @@ def close_without_reply() -> Reply:
     return lambda sock: sock.close()
 
 
+def interim(then: Reply, status: int = 103) -> Reply:
+    """An interim 1xx response (103 Early Hints, 102 Processing) before `then`."""
+
+    def send(sock: socket.socket) -> None:
+        sock.sendall(f"HTTP/1.1 {status} Interim\r\nlink: </a.css>; rel=preload\r\n\r\n".encode())
+        then(sock)
+
+    return send
+
+
+def short_body(status: int, body: dict[str, Any], keep: int) -> Reply:
+    """A body cut after `keep` bytes, shorter than its Content-Length, then a close."""
+    data = json.dumps(body).encode()
+    return http_reply(status, data[:keep], content_length=str(len(data)))
+
+
+def early_reply(reply: Reply) -> Reply:
+    """`reply` sent as soon as the request head arrives, the body left unread (a
+    gateway refusing an upload), then the connection closed."""
+    reply.reads_body = False  # type: ignore[attr-defined]
+    return reply
+
+
+def never_reads(seconds: float) -> Reply:
+    """Read the request head, never the body, and say nothing for `seconds`."""
+    return early_reply(stall(seconds))
+
+
+def keep_alive_edge(reply: Reply) -> Reply:
+    """`reply` (which must promise keep-alive), then a reset as soon as the next request
+    arrives on the connection, unread: the server's idle timeout closing the connection
+    just as the client reuses it."""
+
+    def send(sock: socket.socket) -> None:
+        reply(sock)
+        select.select([sock], [], [], 10)
+        _rst(sock)
+
+    return send
+
+
 def by_number(choose: Callable[[int], Reply]) -> Any:
     """A reply chosen by the request's number (1-based), for scripted mixes under load."""
     choose.by_number = True  # type: ignore[attr-defined]
@@ -121,7 +172,10 @@ def stall(seconds: float, then: Reply | None = None) -> Reply:
 
 
 class FaultServer:
-    def __init__(self, *replies: Reply) -> None:
+    """``receive_buffer`` shrinks the server's TCP receive window, so an upload the
+    server does not read fills it (and the client's send buffer) and stalls."""
+
+    def __init__(self, *replies: Reply, receive_buffer: int | None = None) -> None:
         self.replies = list(replies)
         self.requests: list[dict[str, Any]] = []
         self.active = 0
@@ -140,7 +194,12 @@ class FaultServer:
             # A stalled reply must not hold up stop(); its thread is a daemon.
             block_on_close = False
 
-        self._server = Server(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        if receive_buffer is not None:
+            # Set before listen(), so accepted sockets inherit it (and no autotuning).
+            self._server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self._server.server_bind()
+        self._server.server_activate()
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
@@ -165,20 +224,30 @@ class FaultServer:
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        length = int(headers.get("content-length", 0))
-        while len(body) < length:
-            body += sock.recv(65536)
+        record: dict[str, Any] = {"line": lines[0], "headers": headers, "body": b""}
         with self._lock:
-            self.requests.append({"line": lines[0], "headers": headers, "body": body})
-            reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+            self.requests.append(record)
+            reply: Any = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
             number = len(self.requests)
         if getattr(reply, "by_number", False):
             reply = reply(number)
+        if getattr(reply, "reads_body", True):
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                record["body"] = _read_chunked(sock, body)
+            else:
+                length = int(headers.get("content-length", 0))
+                while len(body) < length:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        return
+                    body += chunk
+                record["body"] = body
         with suppress(OSError):  # the client may hang up first; that is its business
             reply(sock)
 
     @property
     def count(self) -> int:
+        """Requests whose head arrived (a request reset unread is not counted)."""
         return len(self.requests)
 
     def start(self) -> FaultServer:
@@ -191,9 +260,26 @@ class FaultServer:
         self._server.server_close()
 
 
+def _read_chunked(sock: socket.socket, data: bytes) -> bytes:
+    """A chunked request body; a malformed one raises ValueError (seen as no reply)."""
+    body = b""
+    while True:
+        while b"\r\n" not in data:
+            data += sock.recv(65536)
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        while len(data) < size + 2:
+            data += sock.recv(65536)
+        if size == 0:
+            return body
+        if data[size : size + 2] != b"\r\n":
+            raise ValueError("a chunk does not end with CRLF")
+        body, data = body + data[:size], data[size + 2 :]
+
+
 @contextmanager
-def fault_server(*replies: Reply) -> Iterator[FaultServer]:
-    server = FaultServer(*replies).start()
+def fault_server(*replies: Reply, receive_buffer: int | None = None) -> Iterator[FaultServer]:
+    server = FaultServer(*replies, receive_buffer=receive_buffer).start()
     try:
         yield server
     finally:

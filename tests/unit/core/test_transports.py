@@ -1,5 +1,5 @@
-"""The pools' transports: http.client (sync) and aiohttp (async) under httpx's interface,
-or httpx's own pools."""
+"""The pools' transports: httpx's own pool (sync), aiohttp under httpx's interface or
+httpx's own pool (async)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,34 @@ import gc
 import gzip
 import json
 import logging
+import select
+import socket
+import threading
 import warnings
+from typing import Any
 
 import httpx
 import pytest
 
-from solar_api import AsyncSolarClient, SolarClient
+from solar_api import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncSolarClient,
+    InternalServerError,
+    SolarClient,
+)
 from solar_api._aiohttp import AiohttpTransport
-from solar_api._http11 import Http11Transport
-from tests.faults import fault_server, http_reply
+from tests.faults import (
+    close_without_reply,
+    fault_server,
+    http_reply,
+    keep_alive_edge,
+    never_reads,
+    reset,
+    stall,
+)
 from tests.helpers import chat_json
+from tests.unit.reliability.checks import open_client_sockets
 
 USER = [{"role": "user", "content": "x"}]
 
@@ -39,28 +57,16 @@ def test_aiohttp_is_the_default_and_httpx_can_be_chosen(monkeypatch: pytest.Monk
         _transport(client)
 
 
-def test_the_sync_pool_is_http_client_unless_httpx_is_chosen(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_sync_pool_is_httpx_own(monkeypatch: pytest.MonkeyPatch) -> None:
     def transport() -> object:
         return SolarClient(base_url="http://127.0.0.1:9/v1", api_key="k")._client()._transport
 
-    assert isinstance(transport(), Http11Transport)
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "httpx")
-    assert isinstance(transport(), httpx.HTTPTransport)
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "urllib3")
-    with pytest.raises(ValueError, match="SOLAR_SYNC_TRANSPORT: got 'urllib3'; expected one of"):
-        transport()
-    monkeypatch.delenv("SOLAR_SYNC_TRANSPORT")
+    assert type(transport()) is httpx.HTTPTransport
     monkeypatch.setenv("HTTP_PROXY", "http://p:3128")
-    assert not isinstance(transport(), Http11Transport)
+    assert type(transport()) is httpx.HTTPTransport  # proxies are mounted next to it
 
 
-@pytest.mark.parametrize("pool", ["auto", "httpx"])
-def test_sync_requests_reach_the_server_unchanged_and_bodies_are_decoded(
-    pool: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
+def test_sync_requests_reach_the_server_unchanged_and_bodies_are_decoded() -> None:
     body = gzip.compress(json.dumps(chat_json("fine")).encode())
     with fault_server(http_reply(200, body, content_encoding="gzip")) as server:
         client = SolarClient(
@@ -163,13 +169,9 @@ def test_a_loop_closed_by_hand_needs_aclose(closes: bool, caplog: pytest.LogCapt
         assert len(llm._async_client._pools) <= 1
 
 
-@pytest.mark.parametrize("pool", ["auto", "httpx"])
-def test_a_keep_alive_connection_the_server_closed_is_not_reused(
-    pool: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_keep_alive_connection_the_server_closed_is_not_reused() -> None:
     import time
 
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", pool)
     # The reply promises keep-alive, then the server hangs up while the connection idles.
     with fault_server(http_reply(200, chat_json("fine"), connection="keep-alive")) as server:
         client = SolarClient(base_url=server.base_url, api_key="k", max_retries=0)
@@ -178,3 +180,158 @@ def test_a_keep_alive_connection_the_server_closed_is_not_reused(
             time.sleep(0.05)
         assert server.count == 3
         client.close()
+
+
+# -- what the pools must get right (issue 11); each failed on the pools they replace --
+
+
+@pytest.mark.parametrize("pool", ["sync", "async"])
+def test_an_upload_the_server_never_reads_is_a_write_timeout(pool: str) -> None:
+    messages = [{"role": "user", "content": "x" * (8 << 20)}]
+    with fault_server(never_reads(3.0), receive_buffer=64 << 10) as server:
+        kw: dict[str, Any] = {"base_url": server.base_url, "api_key": "k", "max_retries": 0}
+        kw["timeout"] = httpx.Timeout(0.3)
+        with pytest.raises(APITimeoutError) as info:
+            if pool == "sync":
+                SolarClient(**kw).chat(model="m", messages=messages)
+            else:
+
+                async def go() -> None:
+                    async with AsyncSolarClient(**kw) as client:
+                        await client.chat(model="m", messages=messages)
+
+                asyncio.run(go())
+        assert isinstance(info.value.__cause__, httpx.WriteTimeout)
+        assert open_client_sockets(server.port) == 0
+
+
+async def test_a_full_async_pool_is_a_pool_timeout() -> None:
+    transport = AiohttpTransport(limits=httpx.Limits(max_connections=1), ssl_context=False)
+    with fault_server(stall(2.0, http_reply(200, chat_json("fine")))) as server:
+        async with httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(5.0, pool=0.2)
+        ) as http:
+            first = asyncio.create_task(http.get(server.base_url + "/models"))
+            while server.count < 1:  # the first request holds the only connection
+                await asyncio.sleep(0.01)
+            with pytest.raises(httpx.PoolTimeout):
+                await http.get(server.base_url + "/models")
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+        assert server.count == 1
+
+
+def test_the_sync_pool_keeps_to_its_connection_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import solar_api.client
+
+    monkeypatch.setattr(solar_api.client, "DEFAULT_LIMITS", httpx.Limits(max_connections=2))
+    with fault_server(stall(1.0, http_reply(200, chat_json("fine")))) as server:
+        client = SolarClient(
+            base_url=server.base_url,
+            api_key="k",
+            max_retries=0,
+            timeout=httpx.Timeout(5.0, pool=0.3),
+        )
+        outcomes: list[str] = []
+
+        def call() -> None:
+            try:
+                client.chat(model="m", messages=USER)
+                outcomes.append("ok")
+            except APITimeoutError as exc:
+                outcomes.append(type(exc.__cause__).__name__)
+
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        client.close()
+    assert sorted(outcomes) == ["PoolTimeout", "ok", "ok"]
+    assert server.max_active <= 2
+
+
+@pytest.mark.parametrize("pool", ["sync", "async"])
+def test_the_reason_phrase_is_in_the_error(pool: str) -> None:
+    reply = http_reply(503, b"", content_type="text/plain", reason="Service Unavailable")
+    with fault_server(reply) as server:
+        kw: dict[str, Any] = {"base_url": server.base_url, "api_key": "k", "max_retries": 0}
+        with pytest.raises(InternalServerError, match="Service Unavailable"):
+            if pool == "sync":
+                SolarClient(**kw).chat(model="m", messages=USER)
+            else:
+
+                async def go() -> None:
+                    async with AsyncSolarClient(**kw) as client:
+                        await client.chat(model="m", messages=USER)
+
+                asyncio.run(go())
+
+
+def test_a_streamed_body_is_framed_on_the_sync_pool() -> None:
+    with fault_server(http_reply(200, chat_json("fine"))) as server:
+        client = SolarClient(base_url=server.base_url, api_key="k")
+        response = client._client().post(server.base_url + "/x", content=iter([b"ab", b"cd"]))
+        assert response.status_code == 200
+        assert server.requests[0]["body"] == b"abcd"
+        client.close()
+
+
+KEEP_ALIVE_OK = http_reply(200, chat_json("fine"), connection="keep-alive")
+
+
+async def test_a_request_dropped_on_a_reused_connection_is_sent_again_at_once() -> None:
+    # The server resets the idle keep-alive connection as the second request arrives,
+    # unread: the async pool sends it again on a new connection, not as a retry.
+    with fault_server(keep_alive_edge(KEEP_ALIVE_OK), http_reply(200, chat_json("ok"))) as server:
+        client = AsyncSolarClient(base_url=server.base_url, api_key="k", max_retries=0)
+        slept: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+        client._sleep = sleep
+        first = await client.chat(model="m", messages=USER)
+        second = await client.chat(model="m", messages=USER)
+        assert (first.choices[0].message.content, second.choices[0].message.content) == (
+            "fine",
+            "ok",
+        )
+        assert server.count == 2  # the reset request was never read
+        assert slept == []
+        assert open_client_sockets(server.port) == 0
+        await client.aclose()
+
+
+def _partial_head_on_reuse(sock: socket.socket) -> None:
+    KEEP_ALIVE_OK(sock)
+    select.select([sock], [], [], 10)
+    sock.recv(65536)  # the second request, not counted
+    sock.sendall(b"HTTP/1.1 200 OK\r\n")
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    ("replies", "calls", "count"),
+    [
+        # a new connection closed or reset before the response: the retry policy's call
+        ((close_without_reply(),), 1, 1),
+        ((reset(),), 1, 1),
+        # a reused connection that closed after part of the response head
+        ((_partial_head_on_reuse,), 2, 1),
+        # sent again once, never twice
+        ((keep_alive_edge(KEEP_ALIVE_OK), close_without_reply()), 2, 2),
+    ],
+    ids=["new-closed", "new-reset", "reused-partial-head", "once-only"],
+)
+async def test_other_dropped_requests_are_not_sent_again(
+    replies: tuple[Any, ...], calls: int, count: int
+) -> None:
+    with fault_server(*replies) as server:
+        client = AsyncSolarClient(base_url=server.base_url, api_key="k", max_retries=0)
+        with pytest.raises(APIConnectionError):
+            for _ in range(calls):
+                await client.chat(model="m", messages=USER)
+        assert server.count == count
+        await client.aclose()

@@ -26,14 +26,33 @@ from solar_api import (
     RetryPolicy,
     StreamInterruptedError,
 )
-from tests.faults import close_without_reply, fault_server, http_reply, reset, sse_reply, stall
+from tests.faults import (
+    close_without_reply,
+    early_reply,
+    fault_server,
+    http_reply,
+    interim,
+    keep_alive_edge,
+    never_reads,
+    reset,
+    short_body,
+    sse_reply,
+    stall,
+)
 from tests.helpers import SECRET, chat_json, chunk
 from tests.unit.reliability.checks import assert_secret_absent, open_client_sockets
 
 OK = http_reply(200, chat_json("fine"))
 OK_STREAM = sse_reply([chunk("fi", role="assistant"), chunk("ne", finish_reason="stop")])
 ERR = {"error": {"message": "the server is on fire", "type": "server_error"}}
+TOO_LARGE = {"error": {"message": "request entity too large", "type": "invalid_request_error"}}
 TIMEOUT = 0.3
+# An upload larger than the client's socket send buffer (4 MiB at most here) plus the
+# server's shrunken receive window: one the server does not read cannot all go out.
+UPLOAD = 8 << 20
+SMALL_WINDOW = 64 << 10
+MANY_HEADERS = {f"x-header-{i}": "v" for i in range(150)}
+BIG_HEADER = {"x-big": "a" * 10240}
 
 
 @dataclass(frozen=True)
@@ -44,10 +63,28 @@ class Case:
     match: str | None = None
     stream_only: bool = False
     plain_only: bool = False
+    # Calls made in a row on one client (a later one may reuse the first's connection).
+    calls: int = 1
+    prompt_size: int = 1
+    receive_buffer: int | None = None
+    # mode -> why this case does not hold there
+    skip: tuple[tuple[str, str], ...] = ()
 
 
-def _ok(stream: bool) -> Any:
-    return OK_STREAM if stream else OK
+def _ok(stream: bool, headers: dict[str, str] | None = None, keep_alive: bool = False) -> Any:
+    connection = "keep-alive" if keep_alive else "close"
+    if stream:
+        events = [chunk("fi", role="assistant"), chunk("ne", finish_reason="stop")]
+        return sse_reply(events, headers=headers, connection=connection)
+    return http_reply(200, chat_json("fine"), connection=connection, **(headers or {}))
+
+
+# httpx's async pool (httpcore on anyio) drops what the server sent once the upload is
+# reset, so it reports a connection error; it runs only behind a proxy here.
+_ANYIO_LOSES_EARLY_REPLY = (
+    ("ainvoke/httpx-pool", "httpx's async pool loses a response sent before a reset upload"),
+    ("astream/httpx-pool", "httpx's async pool loses a response sent before a reset upload"),
+)
 
 
 CASES: dict[str, Any] = {
@@ -127,6 +164,32 @@ CASES: dict[str, Any] = {
         "without",
         stream_only=True,
     ),
+    "103 Early Hints before the answer": lambda s: Case((interim(_ok(s)),), 1),
+    "102 Processing before the answer": lambda s: Case((interim(_ok(s), 102),), 1),
+    "body shorter than its Content-Length": lambda s: Case(
+        (short_body(200, chat_json("fine"), 40),), 3, APIConnectionError, plain_only=True
+    ),
+    "early 413, the upload unread": lambda s: Case(
+        (early_reply(http_reply(413, TOO_LARGE)),),
+        1,
+        APIStatusError,
+        "too large",
+        prompt_size=UPLOAD,
+        receive_buffer=SMALL_WINDOW,
+        skip=_ANYIO_LOSES_EARLY_REPLY,
+    ),
+    "the server never reads the upload": lambda s: Case(
+        (never_reads(TIMEOUT * 10),),
+        3,
+        APITimeoutError,
+        prompt_size=UPLOAD,
+        receive_buffer=SMALL_WINDOW,
+    ),
+    "150 response headers": lambda s: Case((_ok(s, MANY_HEADERS),), 1),
+    "a 10 KB response header": lambda s: Case((_ok(s, BIG_HEADER),), 1),
+    "closed at the keep-alive edge": lambda s: Case(
+        (keep_alive_edge(_ok(s, keep_alive=True)), _ok(s)), 2, calls=2
+    ),
     "stream stalls mid-way": lambda s: Case(
         (sse_reply([chunk("a"), chunk("b")], pause=TIMEOUT * 4),),
         1,
@@ -135,8 +198,8 @@ CASES: dict[str, Any] = {
         stream_only=True,
     ),
 }
-# Every mode runs on the default pools (http.client for sync, aiohttp for async) and
-# again on httpx's own pools (SOLAR_*_TRANSPORT=httpx), which proxies use.
+# Every mode runs on the default pools (httpx's for sync, aiohttp's for async) and again
+# with SOLAR_ASYNC_TRANSPORT=httpx (httpx's async pool, which proxies use).
 BASE_MODES = ["invoke", "ainvoke", "stream", "astream"]
 MODES = BASE_MODES + [f"{mode}/httpx-pool" for mode in BASE_MODES]
 
@@ -149,19 +212,25 @@ def _model(base_url: str) -> ChatSolar:
     return llm
 
 
-def _run(llm: ChatSolar, mode: str, port: int) -> str:
-    if mode == "invoke":
-        return str(llm.invoke("x").content)
-    if mode == "stream":
-        return "".join(str(c.content) for c in llm.stream("x"))
+def _run(llm: ChatSolar, mode: str, port: int, case: Case) -> str:
+    prompt = "x" * case.prompt_size
+    texts = []
+    if mode in ("invoke", "stream"):
+        for _ in range(case.calls):
+            if mode == "invoke":
+                texts.append(str(llm.invoke(prompt).content))
+            else:
+                texts.append("".join(str(c.content) for c in llm.stream(prompt)))
+        return "".join(texts)
 
     async def go() -> tuple[str, int]:
-        if mode == "ainvoke":
-            text = str((await llm.ainvoke("x")).content)
-        else:
-            text = "".join([str(c.content) async for c in llm.astream("x")])
+        for _ in range(case.calls):  # one loop, so one pool: connections are reused
+            if mode == "ainvoke":
+                texts.append(str((await llm.ainvoke(prompt)).content))
+            else:
+                texts.append("".join([str(c.content) async for c in llm.astream(prompt)]))
         # Counted inside the loop: its shutdown would close whatever was left open.
-        return text, open_client_sockets(port)
+        return "".join(texts), open_client_sockets(port)
 
     text, sockets = asyncio.run(go())
     assert sockets == 0, "a socket was left open"
@@ -171,24 +240,25 @@ def _run(llm: ChatSolar, mode: str, port: int) -> str:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fault", sorted(CASES))
 def test_fault(fault: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    streaming = mode.partition("/")[0] in ("stream", "astream")
+    case: Case = CASES[fault](streaming)
+    if mode in dict(case.skip):
+        pytest.skip(dict(case.skip)[mode])
     mode, _, pool = mode.partition("/")
     if pool:
-        monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", "httpx")
         monkeypatch.setenv("SOLAR_ASYNC_TRANSPORT", "httpx")
-    streaming = mode in ("stream", "astream")
-    case: Case = CASES[fault](streaming)
     if case.stream_only and not streaming:
         pytest.skip("a stream fault: the non-streaming modes never read SSE")
     if case.plain_only and streaming:
         pytest.skip("a plain-body fault: covered for streams by the stream faults")
-    with fault_server(*case.replies) as server:
+    with fault_server(*case.replies, receive_buffer=case.receive_buffer) as server:
         llm = _model(server.base_url)
         started = time.monotonic()
         if case.error is None:
-            assert _run(llm, mode, server.port) == "fine"
+            assert _run(llm, mode, server.port, case) == "fine" * case.calls
         else:
             with pytest.raises(case.error, match=case.match) as info:
-                _run(llm, mode, server.port)
+                _run(llm, mode, server.port, case)
             assert type(info.value).__module__.startswith("solar_api")
             assert_secret_absent(info.value)
         elapsed = time.monotonic() - started

@@ -103,15 +103,7 @@ def tls_upstream(ca: trustme.CA, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield f"https://127.0.0.1:{server.server_port}/v1", ca_file
 
 
-@pytest.fixture(params=["auto", "httpx"])
-def sync_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("SOLAR_SYNC_TRANSPORT", request.param)
-    return str(request.param)
-
-
-def test_a_private_ca_is_used_when_given(
-    sync_transport: str, tls_upstream: tuple[str, Path]
-) -> None:
+def test_a_private_ca_is_used_when_given(tls_upstream: tuple[str, Path]) -> None:
     url, ca_file = tls_upstream
     with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
         SolarClient(base_url=url, max_retries=0).chat(model="m", messages=USER)
@@ -136,7 +128,7 @@ def mutual_tls(ca: trustme.CA, tmp_path: Path) -> Iterator[tuple[str, Path, Path
         yield f"https://127.0.0.1:{server.server_port}/v1", ca_file, client_file
 
 
-def test_client_certificates(sync_transport: str, mutual_tls: tuple[str, Path, Path]) -> None:
+def test_client_certificates(mutual_tls: tuple[str, Path, Path]) -> None:
     url, ca_file, client_file = mutual_tls
     with pytest.raises(APIConnectionError):
         SolarClient(base_url=url, verify=str(ca_file), max_retries=0).chat(model="m", messages=USER)
