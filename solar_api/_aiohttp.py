@@ -56,6 +56,12 @@ if not hasattr(aiohttp, "SocketTimeoutError"):  # the timeout types below came i
 _HEAD_LIMIT = 100 * 1024
 
 
+# A body up to this size goes into the transport's buffer without waiting (aiohttp
+# drains above 64 KiB), and aiohttp's read timer starts right after: only a larger one
+# can stall on a server that does not read, so only a larger one needs a write timer.
+_UNBUFFERED = 16 * 1024
+
+
 class _WriteTimedOut(TimeoutError):
     """The request body did not go out within the write timeout."""
 
@@ -310,6 +316,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def _acquire(self, request: httpx.Request, pool_timeout: float | None) -> _Slot:
         if self._slots is None:
             return _Slot(None)
+        if not self._slots.locked():  # a free slot: taken at once, no timer needed
+            await self._slots.acquire()
+            return _Slot(self._slots)
         try:
             async with asyncio.timeout(pool_timeout):
                 await self._slots.acquire()
@@ -336,7 +345,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     request.method,
                     URL(str(request.url), encoded=True),
                     headers=request.headers.multi_items(),
-                    data=_TimedBody(content, timeout.get("write")) if content else None,
+                    data=_TimedBody(content, timeout.get("write"))
+                    if len(content) > _UNBUFFERED
+                    else content or None,
                     allow_redirects=False,
                     compress=False,
                     timeout=aiohttp.ClientTimeout(

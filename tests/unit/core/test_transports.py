@@ -186,6 +186,25 @@ def test_a_keep_alive_connection_the_server_closed_is_not_reused() -> None:
 
 
 @pytest.mark.parametrize("pool", ["sync", "async"])
+def test_a_small_upload_the_server_never_reads_is_a_read_timeout(pool: str) -> None:
+    # It fits the socket buffers, so it is sent; then the answer never comes.
+    with fault_server(never_reads(3.0)) as server:
+        kw: dict[str, Any] = {"base_url": server.base_url, "api_key": "k", "max_retries": 0}
+        kw["timeout"] = httpx.Timeout(0.3)
+        with pytest.raises(APITimeoutError) as info:
+            if pool == "sync":
+                SolarClient(**kw).chat(model="m", messages=USER)
+            else:
+
+                async def go() -> None:
+                    async with AsyncSolarClient(**kw) as client:
+                        await client.chat(model="m", messages=USER)
+
+                asyncio.run(go())
+        assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+
+
+@pytest.mark.parametrize("pool", ["sync", "async"])
 def test_an_upload_the_server_never_reads_is_a_write_timeout(pool: str) -> None:
     messages = [{"role": "user", "content": "x" * (8 << 20)}]
     with fault_server(never_reads(3.0), receive_buffer=64 << 10) as server:
