@@ -14,7 +14,7 @@ comma := ,
 BENCH_VENV := bench/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test lint unit bench bench-quick clean
+.PHONY: setup redis-server demo test lint unit bench bench-quick bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-setup: $(STAMP)
+# The rate-limit tests start a real redis-server: Debian's, installed when missing (as root).
+redis-server:
+	@command -v redis-server >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+setup: $(STAMP) redis-server
 
 demo: setup
 	$(BIN)/python examples/demo.py

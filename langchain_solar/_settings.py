@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from solar_api import AsyncSolarClient, SolarClient
 from solar_api.factory import ClientOwner
+from solar_api.ratelimit import RateLimiter
 
 __all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
 
@@ -39,6 +40,8 @@ class SolarConnection(ClientOwner, BaseModel):
     """A client certificate: a PEM file, or (certificate, key) files."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    rate_limiter: RateLimiter | None = Field(default=None, exclude=True)
+    """A ``solar_api.ratelimit`` limiter (``RedisRateLimiter`` is shared by every process)."""
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()

@@ -38,6 +38,7 @@ from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._messages import chunk_to_message, messages_to_wire, response_to_message, usage_to_metadata
+from ._ratelimit import wrap_solar_limiter
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["ChatSolar"]
@@ -113,6 +114,12 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 if isinstance(values.get(key), str):
                     values = {**values, key: [values[key]]}
         return values
+
+    @model_validator(mode="before")
+    @classmethod
+    def _client_side_limiter(cls, values: Any) -> Any:
+        # rate_limiter= takes langchain-core's limiters and solar_api's (_ratelimit.py).
+        return wrap_solar_limiter(values)
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:

@@ -9,6 +9,7 @@ from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr, Secr
 
 from solar_api import AsyncSolarClient, SolarClient
 from solar_api.factory import ClientOwner
+from solar_api.ratelimit import RateLimiter
 
 __all__ = ["SolarConnection"]
 
@@ -34,6 +35,11 @@ class SolarConnection(ClientOwner, BaseModel):
     """A client certificate: a PEM file, or (certificate, key) files."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    rate_limiter: RateLimiter | None = Field(
+        default=None,
+        exclude=True,
+        description="A solar_api.ratelimit limiter (RedisRateLimiter is shared by every process).",
+    )
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()
