@@ -4,6 +4,7 @@
 # And the benchmark (bench/README.md), in its own environment bench/.venv:
 #   make bench        full run, writes bench/results/ and the README's table (~7 min)
 #   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
+#   make bench-scale  workers against a rate limit, with and without the shared limiter
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -53,6 +54,11 @@ $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --readme
+
+# Scaling out (README "Scaling out"): 1, 2, 4 worker processes against a 429-ing server,
+# with and without the shared Redis limiter (~2 min). Runs in .venv (needs the redis extra).
+bench-scale: setup
+	$(BIN)/python -m bench.scale --readme
 
 bench-quick: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --quick

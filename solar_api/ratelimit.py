@@ -178,7 +178,7 @@ class RateLimiter(ABC):
     def _extend_cooldown(self, until: float) -> None:
         """Make the cool-down last at least until `until` (never shorten it)."""
 
-    # Redis calls leave the event loop for a thread; the in-memory ones are instant.
+    # Redis calls leave the event loop for a thread (see _astep).
     _blocking_io = False
 
     def _reset(self) -> None:
@@ -224,6 +224,8 @@ class RateLimiter(ABC):
             return wait, not request
         moving, sliding, requests, token_item = self._windows()
         if request:
+            # Per second, then per minute: a second's slot taken when the minute is full
+            # is left unused (the safe side), and taken again on the next try.
             for item in requests:
                 if not moving.hit(item, "requests"):
                     reset = moving.get_window_stats(item, "requests").reset_time
@@ -262,42 +264,52 @@ class RateLimiter(ABC):
 
         request = True
         while True:
-            if self._blocking_io:
-                wait, held = await asyncio.to_thread(
-                    self._guarded, self._try_take, tokens, request=request
-                )
-            else:
-                wait, held = self._guarded(self._try_take, tokens, request=request)
+            wait, held = await self._astep(self._try_take, tokens, request=request)
             if wait == 0.0:
                 return self._lease(tokens)
             request = not held
             await asyncio.sleep(_jittered(wait))
+
+    async def _astep(self, step: Any, *args: Any, **kwargs: Any) -> Any:
+        # Redis round trips leave the event loop for a thread; memory steps are instant.
+        if not self._blocking_io:
+            return self._guarded(step, *args, **kwargs)
+        import asyncio
+
+        return await asyncio.to_thread(self._guarded, step, *args, **kwargs)
 
     def _lease(self, tokens: int) -> Lease:
         if self.tokens_per_minute is None:
             return Lease(0)
         return Lease(min(tokens, self.tokens_per_minute))
 
-    def settle(self, lease: Lease, used_tokens: int | None) -> None:
-        """Replace the lease's estimate by what the server reports (None: keep it)."""
+    def _start_settling(self, lease: Lease, used_tokens: int | None) -> int:
+        """Mark the lease settled; the tokens still to charge (> 0) or to give back (< 0)."""
         if lease.settled or used_tokens is None or self.tokens_per_minute is None:
-            return
+            return 0
         lease.settled = True
-        extra = min(used_tokens, self.tokens_per_minute) - lease.tokens
+        return min(used_tokens, self.tokens_per_minute) - lease.tokens
+
+    def settle(self, lease: Lease, used_tokens: int | None) -> None:
+        """Replace the lease's estimate by what the server reports (None: keep it).
+
+        Used less: the difference is given back. Used more: the caller waits until the
+        difference fits, so an estimate that ran short is paid for by its own worker.
+        """
+        extra = self._start_settling(lease, used_tokens)
         if extra < 0:
             self._guarded(self._give_back, -extra)
-        elif extra > 0:
-            # The estimate was short: the caller waits until the difference fits.
-            while (wait := self._guarded(self._try_take, extra, request=False)[0]) != 0.0:
-                time.sleep(_jittered(wait))
+        while extra > 0 and (wait := self._guarded(self._try_take, extra, request=False)[0]):
+            time.sleep(_jittered(wait))
 
     async def asettle(self, lease: Lease, used_tokens: int | None) -> None:
         import asyncio
 
-        if self._blocking_io:
-            await asyncio.to_thread(self.settle, lease, used_tokens)
-        else:
-            self.settle(lease, used_tokens)
+        extra = self._start_settling(lease, used_tokens)
+        if extra < 0:
+            await self._astep(self._give_back, -extra)
+        while extra > 0 and (wait := (await self._astep(self._try_take, extra, request=False))[0]):
+            await asyncio.sleep(_jittered(wait))
 
     def cool_down(self, seconds: float) -> None:
         """Make every user of this namespace wait `seconds` (after a 429)."""
@@ -305,12 +317,8 @@ class RateLimiter(ABC):
             self._guarded(self._extend_cooldown, time.time() + seconds)
 
     async def acool_down(self, seconds: float) -> None:
-        import asyncio
-
-        if self._blocking_io:
-            await asyncio.to_thread(self.cool_down, seconds)
-        else:
-            self.cool_down(seconds)
+        if seconds > 0:
+            await self._astep(self._extend_cooldown, time.time() + seconds)
 
     def budget(self) -> Budget:
         """What is left now: requests (in the tighter window), tokens, cool-down seconds."""

@@ -242,3 +242,14 @@ def test_redis_back_within_the_outage_timeout_is_used_again() -> None:
         timer.join()
         again.stop()
     assert server.count == 2
+
+
+async def test_async_settling_gives_back_and_charges(make_limiter: Any) -> None:
+    limiter = make_limiter(tokens_per_minute=1000)
+    lease = await limiter.aacquire(300)
+    await limiter.asettle(lease, 100)
+    lease = await limiter.aacquire(100)
+    await limiter.asettle(lease, 400)
+    await limiter.acool_down(5)
+    budget = limiter.budget()
+    assert budget.tokens == 500 and budget.cooldown > 4
