@@ -93,9 +93,7 @@ def run(rps: int, items: int, workers_list: list[int]) -> list[dict[str, Any]]:
                     )
                     barrier = manager.Barrier(workers + 1)
                     with ctx.Pool(workers) as pool:
-                        pending = pool.map_async(
-                            _worker, [(embeddings, barrier, items)] * workers
-                        )
+                        pending = pool.map_async(_worker, [(embeddings, barrier, items)] * workers)
                         barrier.wait()
                         started = time.perf_counter()
                         results = pending.get()
@@ -132,7 +130,8 @@ def markdown(rows: list[dict[str, Any]], rps: int) -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, shared with other "
         "jobs while it ran (so the throughput numbers are noisy; the 429 counts are not).",
         "",
-        "| workers | shared limiter | items done / failed | items/s | requests | 429s | 429 share |",
+        "| workers | shared limiter | items done / failed | items/s | requests | 429s "
+        "| 429 share |",
         "| ---: | :---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:

@@ -30,7 +30,7 @@ import numpy as np
 
 from langchain_solar import SolarEmbeddings, SolarSummarizer
 from solar_api import SolarError
-from solar_api.ratelimit import RateLimiterUnavailableError, RedisRateLimiter
+from solar_api.ratelimit import RedisRateLimiter
 
 TOPICS = ["depth up-scaling", "instruction tuning", "retrieval", "tokenizers", "evaluation"]
 
@@ -65,13 +65,13 @@ class EmbedBatch:
         errors = [""] * len(texts)
         try:
             vectors = self.embeddings.embed_documents(texts)
-        except (SolarError, RateLimiterUnavailableError):
+        except SolarError:  # RateLimiterUnavailableError included
             # Find out which items fail, so one bad text costs only its own row.
             vectors = []
             for i, text in enumerate(texts):
                 try:
                     vectors.extend(self.embeddings.embed_documents([text]))
-                except (SolarError, RateLimiterUnavailableError) as exc:
+                except SolarError as exc:
                     vectors.append([])
                     errors[i] = _error(exc)
         return {**batch, "embedding": vectors, "error": np.array(errors, dtype=object)}
