@@ -27,8 +27,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # The rate-limit tests start a real redis-server: Debian's, installed when missing (as root).
 redis-server:
-	@command -v redis-server >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null || { \
+		echo "Installing Debian's redis-server (the rate-limit tests start their own)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq redis-server >/dev/null; } || { \
+		echo "redis-server is missing and apt-get could not install it (needs root):"; \
+		echo "install Debian's or your system's redis-server package"; exit 1; }
 
 setup: $(STAMP) redis-server
 

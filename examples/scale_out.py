@@ -119,9 +119,17 @@ def run_ray(
 
 
 def run_llama_index(
-    rows: Sequence[dict[str, Any]], *, limiter: RedisRateLimiter, num_workers: int = 2, **conn: Any
+    rows: Sequence[dict[str, Any]],
+    *,
+    limiter: RedisRateLimiter,
+    num_workers: int = 2,
+    summary: dict[str, Any] | None = None,
+    **conn: Any,
 ) -> list[Any]:
-    """The same corpus through LlamaIndex's IngestionPipeline on a process pool."""
+    """The same corpus through LlamaIndex's IngestionPipeline on a process pool.
+
+    `conn` goes to both classes (provider, base_url...), `summary` to the summarizer only.
+    """
     from llama_index.core import Document
     from llama_index.core.ingestion import IngestionPipeline
 
@@ -129,7 +137,9 @@ def run_llama_index(
 
     pipeline = IngestionPipeline(
         transformations=[
-            SolarSummaryTransform(rate_limiter=limiter, length="short", **conn),
+            SolarSummaryTransform(
+                rate_limiter=limiter, **{"length": "short", **(summary or {})}, **conn
+            ),
             SolarEmbedding(rate_limiter=limiter, **conn),
         ]
     )
@@ -164,7 +174,13 @@ def redis_url() -> Iterator[str]:
 
 
 def main(out_dir: str) -> None:
+    import signal
+
     import ray
+
+    # SIGTERM (a timeout, a scheduler) exits through the finally blocks below, so the
+    # local backend, Redis and Ray are stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     sys.path.insert(0, os.path.dirname(__file__))
     from demo import backend
@@ -174,8 +190,10 @@ def main(out_dir: str) -> None:
         limiter = RedisRateLimiter(url, requests_per_minute=100, tokens_per_minute=100_000)
         conn = {"provider": provider}
         embeddings = SolarEmbeddings(rate_limiter=limiter, **conn)
-        summarizer = SolarSummarizer(model=model, length="short", rate_limiter=limiter, **conn)
-        rows = corpus(12)
+        summarizer = SolarSummarizer(
+            model=model, length="short", max_tokens=80, rate_limiter=limiter, **conn
+        )
+        rows = corpus(8)
 
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
@@ -188,7 +206,8 @@ def main(out_dir: str) -> None:
         for row in failed:
             print(f"   {row['id']}: {row['error']}")
 
-        nodes = run_llama_index(rows, limiter=limiter, **conn)
+        summary = {"model": model, "max_tokens": 80}
+        nodes = run_llama_index(rows, limiter=limiter, summary=summary, **conn)
         print(f"LlamaIndex: {len(nodes)} nodes, e.g. {nodes[0].metadata['summary'][:80]!r}")
 
 
