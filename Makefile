@@ -4,6 +4,7 @@
 # And the benchmark (bench/README.md), in its own environment bench/.venv:
 #   make bench        full run, writes bench/results/ and the README's table (~7 min)
 #   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
+#   make bench-scale  workers against a rate limit, with and without the shared limiter
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ comma := ,
 BENCH_VENV := bench/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup demo test lint unit bench bench-quick clean
+.PHONY: setup redis-server demo test lint unit bench bench-quick bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-setup: $(STAMP)
+# The rate-limit tests start a real redis-server: Debian's, installed when missing (as root).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "Installing Debian's redis-server (the rate-limit tests start their own)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq redis-server >/dev/null; } || { \
+		echo "redis-server is missing and apt-get could not install it (needs root):"; \
+		echo "install Debian's or your system's redis-server package"; exit 1; }
+
+setup: $(STAMP) redis-server
 
 demo: setup
 	$(BIN)/python examples/demo.py
@@ -48,6 +58,11 @@ $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --readme
+
+# Scaling out (README "Scaling out"): 1, 2, 4 worker processes against a 429-ing server,
+# with and without the shared Redis limiter (~2 min). Runs in .venv (needs the redis extra).
+bench-scale: setup
+	$(BIN)/python -m bench.scale --readme
 
 bench-quick: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --quick

@@ -22,6 +22,7 @@ from solar_api._pickling import key_variable
 from solar_api.defaults import ModelKind, fill_default_model
 from solar_api.factory import ClientOwner
 from solar_api.words import move_unknown_words
+from solar_api.ratelimit import RateLimiter
 
 __all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
 
@@ -64,6 +65,8 @@ class SolarConnection(ClientOwner, BaseModel):
     """A client certificate: a PEM file, or (certificate, key) files."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    rate_limiter: RateLimiter | None = Field(default=None, exclude=True)
+    """A ``solar_api.ratelimit`` limiter (``RedisRateLimiter`` is shared by every process)."""
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()

@@ -50,6 +50,7 @@ from ._parsers import (
     TruncationAwarePydanticToolsParser,
 )
 from ._profile import model_profile
+from ._ratelimit import wrap_solar_limiter
 from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
 
 __all__ = ["ChatSolar"]
@@ -142,6 +143,12 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 if isinstance(values.get(key), str):
                     values = {**values, key: [values[key]]}
         return values
+
+    @model_validator(mode="before")
+    @classmethod
+    def _client_side_limiter(cls, values: Any) -> Any:
+        # rate_limiter= takes langchain-core's limiters and solar_api's (_ratelimit.py).
+        return wrap_solar_limiter(values)
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:

@@ -19,6 +19,7 @@ from solar_api import AsyncSolarClient, SolarClient
 from solar_api.defaults import ModelKind, fill_default_model
 from solar_api.factory import ClientOwner
 from solar_api.words import move_unknown_words
+from solar_api.ratelimit import RateLimiter
 
 __all__ = ["SolarConnection"]
 
@@ -56,6 +57,11 @@ class SolarConnection(ClientOwner, BaseModel):
     """A client certificate: a PEM file, or (certificate, key) files."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    rate_limiter: RateLimiter | None = Field(
+        default=None,
+        exclude=True,
+        description="A solar_api.ratelimit limiter (RedisRateLimiter is shared by every process).",
+    )
 
     _client: SolarClient = PrivateAttr()
     _async_client: AsyncSolarClient = PrivateAttr()

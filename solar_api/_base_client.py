@@ -24,6 +24,7 @@ from .header_checks import check_api_key, check_default_headers
 from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
+from .ratelimit import RateLimiter
 from .registry import get_model_info
 from .response_headers import kept_headers
 from .retry import RetryPolicy
@@ -68,6 +69,7 @@ class BaseClient:
         default_headers: dict[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
         pool_settings: dict[str, Any] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         # Proxy/TLS/trust_env for the pools this client makes, checked now (a bad CA path
         # fails here) and turned into httpx options when a pool is made.
@@ -94,6 +96,13 @@ class BaseClient:
         # Headers per stream flag, Authorization included: never pickled (_UNPICKLED).
         self._own_headers: dict[bool, httpx.Headers] = {}
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
+        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
+            raise TypeError(
+                f"rate_limiter: got {type(rate_limiter).__name__}; expected a "
+                "solar_api.ratelimit.RateLimiter (InMemoryRateLimiter or RedisRateLimiter)"
+            )
+        # Taken before every attempt, settled after it (see _send and ratelimit.py).
+        self.rate_limiter = rate_limiter
         self._warned_single_turn: set[str] = set()
         # Fields this server rejected (see downgrade.py); applied to every later request.
         self._learned: set[str] = set()

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
 from ._transports import async_transport
+from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
 from .retry import RetryPolicy
 from .streaming import AsyncStream
 from .tls import CertLike, VerifyLike
@@ -70,6 +71,7 @@ class AsyncSolarClient(BaseClient):
         verify: VerifyLike = True,
         cert: CertLike = None,
         trust_env: bool = True,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -80,6 +82,7 @@ class AsyncSolarClient(BaseClient):
             default_headers=default_headers,
             retry_policy=retry_policy,
             pool_settings={"proxy": proxy, "verify": verify, "cert": cert, "trust_env": trust_env},
+            rate_limiter=rate_limiter,
         )
         self._user_http = http_client
         self._reset_transport()
@@ -120,13 +123,20 @@ class AsyncSolarClient(BaseClient):
         self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
     ) -> httpx.Response:
         http = self._client()
+        limiter = self.rate_limiter
+        cost = estimate_tokens(path, body) if limiter is not None else 0
         attempt = 0
         while True:
             request = self._build_request(http, method, path, body, stream=stream)
+            lease = await limiter.aacquire(cost) if limiter is not None else None
             try:
                 response = await http.send(request, stream=stream, follow_redirects=False)
                 if response.status_code < 300:
                     self._log_attempt(request, str(response.status_code), attempt)
+                    if limiter is not None and lease is not None:
+                        # A stream's usage comes at its end: it keeps the estimate.
+                        used = None if stream else usage_tokens(response)
+                        await limiter.asettle(lease, used)
                     return response
                 if stream:
                     try:
@@ -138,9 +148,17 @@ class AsyncSolarClient(BaseClient):
                 await self._sleep(delay or 0.0)
                 attempt += 1
                 continue
+            if limiter is not None and lease is not None:
+                # Refused: the server used no tokens. A 429 makes every process sharing
+                # the limiter wait; the next acquire waits that cool-down out.
+                await limiter.asettle(lease, 0)
+                if response.status_code == 429:
+                    await limiter.acool_down(self.retry.delay(attempt, response.headers))
             delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
             if delay is None:
                 continue  # the same call, in a form this server takes
+            if lease is not None and response.status_code == 429:
+                delay = 0.0  # the shared cool-down is the wait
             await self._sleep(delay)
             attempt += 1
 

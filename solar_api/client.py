@@ -14,6 +14,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
 from .retry import RetryPolicy
 from .streaming import Stream
 from .tls import CertLike, VerifyLike
@@ -65,6 +66,7 @@ class SolarClient(BaseClient):
         verify: VerifyLike = True,
         cert: CertLike = None,
         trust_env: bool = True,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -75,6 +77,7 @@ class SolarClient(BaseClient):
             default_headers=default_headers,
             retry_policy=retry_policy,
             pool_settings={"proxy": proxy, "verify": verify, "cert": cert, "trust_env": trust_env},
+            rate_limiter=rate_limiter,
         )
         self._user_http = http_client
         self._reset_transport()
@@ -117,13 +120,20 @@ class SolarClient(BaseClient):
         self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
     ) -> httpx.Response:
         http = self._client()
+        limiter = self.rate_limiter
+        cost = estimate_tokens(path, body) if limiter is not None else 0
         attempt = 0
         while True:
             request = self._build_request(http, method, path, body, stream=stream)
+            lease = limiter.acquire(cost) if limiter is not None else None
             try:
                 response = http.send(request, stream=stream, follow_redirects=False)
                 if response.status_code < 300:
                     self._log_attempt(request, str(response.status_code), attempt)
+                    if limiter is not None and lease is not None:
+                        # A stream's usage comes at its end: it keeps the estimate.
+                        used = None if stream else usage_tokens(response)
+                        limiter.settle(lease, used)
                     return response
                 if stream:
                     try:
@@ -135,9 +145,17 @@ class SolarClient(BaseClient):
                 self._sleep(delay or 0.0)
                 attempt += 1
                 continue
+            if limiter is not None and lease is not None:
+                # Refused: the server used no tokens. A 429 makes every process sharing
+                # the limiter wait; the next acquire waits that cool-down out.
+                limiter.settle(lease, 0)
+                if response.status_code == 429:
+                    limiter.cool_down(self.retry.delay(attempt, response.headers))
             delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
             if delay is None:
                 continue  # the same call, in a form this server takes
+            if lease is not None and response.status_code == 429:
+                delay = 0.0  # the shared cool-down is the wait
             self._sleep(delay)
             attempt += 1
 

@@ -13,6 +13,7 @@ from ._pickling import PickledEndpoint
 from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .providers import ResolvedEndpoint, resolve_endpoint
+from .ratelimit import RateLimiter, solar_rate_limiter
 from .tls import CertLike, VerifyLike
 
 __all__ = ["ClientPair", "build_clients"]
@@ -38,6 +39,7 @@ def build_clients(
     proxy: str | None = None,
     verify: VerifyLike | None = None,
     cert: CertLike = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> ClientPair:
     """Resolve provider, URL and key once (reading the environment), build both clients."""
     endpoint = resolve_endpoint(provider=provider, base_url=base_url, api_key=api_key)
@@ -51,6 +53,8 @@ def build_clients(
         "proxy": proxy,
         "verify": True if verify is None else verify,
         "cert": cert,
+        # One limiter for both clients: sync and async calls draw on one budget.
+        "rate_limiter": rate_limiter,
     }
     pair = ClientPair(
         endpoint=endpoint,
@@ -100,6 +104,7 @@ class ClientOwner:
             proxy=self.proxy,
             verify=self.verify,
             cert=self.cert,
+            rate_limiter=solar_rate_limiter(getattr(self, "rate_limiter", None)),
         )
         self.api_key = clients.endpoint.api_key
         self.base_url = clients.endpoint.base_url
