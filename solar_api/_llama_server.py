@@ -1,5 +1,12 @@
 """Entry point of the local backend's server process: llama.cpp's OpenAI-compatible server
-with Gemma 3's own chat template registered as the ``solar-gemma3`` chat format.
+with two chat formats registered: ``solar-smollm2`` (ChatML, SmolLM2-135M-Instruct) and
+``solar-gemma3`` (Gemma 3's own template).
+
+SmolLM2 is trained on ChatML. Its turns carry what chat completions send beside text: the
+tool definitions go into the system turn, an assistant's tool calls are written as
+``<tool_call>`` JSON (the form SmolLM2's function-calling data uses) and tool results as a
+``tool`` turn. When ``tool_choice`` names a tool, the reply is opened with that tool's call
+so the model writes only the arguments, which llama.cpp's grammar holds to the schema.
 
 Gemma 3 knows two roles, ``user`` and ``model``: the template puts the system prompt at
 the head of the first user turn. Chat completions also carry tool calls and tool results,
@@ -76,6 +83,91 @@ def format_gemma3(
         prompt=render_gemma3(json.loads(json.dumps(messages))),
         stop=[END.strip()],
         stopping_criteria=StoppingCriteriaList([_turn_over]),
+    )
+
+
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+# SmolLM2's chat template uses this when a conversation has no system turn.
+SMOLLM2_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+# SmolLM2's <|im_start|> (also its BOS) and <|im_end|> (its EOS); like Gemma's, they
+# detokenize to nothing, so the stop strings alone would not see them.
+SMOLLM2_TURN_TOKENS = frozenset({1, 2})
+
+
+def _smollm2_turn_over(input_ids: Any, logits: Any) -> bool:
+    return int(input_ids[-1]) in SMOLLM2_TURN_TOKENS
+
+
+def _forced_tool(tool_choice: Any) -> str | None:
+    if isinstance(tool_choice, dict):
+        name = (tool_choice.get("function") or {}).get("name")
+        return str(name) if name else None
+    return None
+
+
+def _tools_text(tools: list[dict[str, Any]]) -> str:
+    lines = [json.dumps(t.get("function", t), ensure_ascii=False) for t in tools]
+    return (
+        "You can call these tools:\n<tools>\n"
+        + "\n".join(lines)
+        + '\n</tools>\nTo call one, answer with <tool_call>{"name": ..., "arguments": {...}}'
+        "</tool_call>."
+    )
+
+
+def _call_text(call: dict[str, Any]) -> str:
+    function = call.get("function") or {}
+    arguments = function.get("arguments") or "{}"
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    name = json.dumps(function.get("name"))
+    return f'<tool_call>{{"name": {name}, "arguments": {arguments}}}</tool_call>'
+
+
+def render_smollm2(
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    tool_choice: Any = None,
+) -> str:
+    system = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
+    if tools and tool_choice != "none":
+        system = f"{system or SMOLLM2_SYSTEM}\n\n{_tools_text(tools)}"
+    turns = [("system", system or SMOLLM2_SYSTEM)]
+    for message in messages:
+        role = str(message.get("role"))
+        text = _text(message.get("content"))
+        if role == "system":
+            continue
+        if role == "assistant":
+            calls = [_call_text(c) for c in message.get("tool_calls") or []]
+            text = "\n".join([text, *calls]).strip()
+        elif role not in ("user", "tool"):
+            role = "user"
+        turns.append((role, text))
+    prompt = "".join(f"{IM_START}{role}\n{text}{IM_END}\n" for role, text in turns)
+    prompt += f"{IM_START}assistant\n"
+    forced = _forced_tool(tool_choice) if tools else None
+    if forced is not None:
+        # The grammar generates the arguments object; the model sees whose arguments.
+        prompt += f'<tool_call>{{"name": {json.dumps(forced)}, "arguments": '
+    return prompt
+
+
+@llama_chat_format.register_chat_format("solar-smollm2")  # type: ignore[untyped-decorator]
+def format_smollm2(
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    tool_choice: Any = None,
+    **kwargs: Any,
+) -> llama_chat_format.ChatFormatterResponse:
+    from llama_cpp import StoppingCriteriaList
+
+    return llama_chat_format.ChatFormatterResponse(
+        prompt=render_smollm2(json.loads(json.dumps(messages)), tools, tool_choice),
+        stop=[IM_END, IM_START],
+        stopping_criteria=StoppingCriteriaList([_smollm2_turn_over]),
+        # The prompt opens with <|im_start|>, SmolLM2's BOS: no second one in front.
+        added_special=True,
     )
 
 
