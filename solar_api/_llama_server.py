@@ -21,7 +21,9 @@ import json
 import runpy
 from typing import Any
 
+import llama_cpp
 from llama_cpp import llama_chat_format
+from llama_cpp.server.model import LlamaProxy
 
 START, END = "<start_of_turn>", "<end_of_turn>\n"
 # Gemma 3's <eos>, <start_of_turn> and <end_of_turn>. They detokenize to nothing, so a text
@@ -169,6 +171,64 @@ def format_smollm2(
         # The prompt opens with <|im_start|>, SmolLM2's BOS: no second one in front.
         added_special=True,
     )
+
+
+_embed = llama_cpp.Llama.embed
+
+
+def _embed_each(
+    self: llama_cpp.Llama,
+    input: str | list[str],
+    normalize: bool = False,
+    truncate: bool = True,
+    return_count: bool = False,
+) -> Any:
+    """``Llama.embed``, one text per decode for models that return per-token vectors.
+
+    llama-cpp-python 0.3.x reads the per-token vectors of the second and later texts of
+    one batch at offsets counted in tokens instead of floats, so every text after the
+    first gets slices of the first one's vectors (the retrieval set in bench/ drops from
+    70% to 5% top-1). Pooled models take the library's own path.
+    """
+    if isinstance(input, str) or len(input) < 2:
+        return _embed(self, input, normalize, truncate, return_count)
+    if int(self.pooling_type()) != llama_cpp.LLAMA_POOLING_TYPE_NONE:  # typed str, is int
+        return _embed(self, input, normalize, truncate, return_count)
+    vectors: list[Any] = []
+    tokens = 0
+    for text in input:
+        vector, count = _embed(self, [text], normalize, truncate, True)
+        vectors.extend(vector)
+        tokens += count
+    return (vectors, tokens) if return_count else vectors
+
+
+llama_cpp.Llama.embed = _embed_each  # type: ignore[method-assign]
+
+
+def _proxy_call(self: LlamaProxy, model: str | None = None) -> llama_cpp.Llama:
+    """``LlamaProxy.__call__`` that keeps every configured model loaded.
+
+    The library's proxy holds one model and reloads on every change of alias, so a
+    query-engine run (passage embeddings, query embedding, chat) would load a model three
+    times. The local models are small (100-300 MB): each distinct setting is loaded once.
+    """
+    settings = self._model_settings_dict.get(model or "", self._default_model_settings)
+    key = settings.model_dump_json(exclude={"model_alias"})
+    loaded: dict[str, llama_cpp.Llama] = self.__dict__.setdefault("_solar_loaded", {})
+    if not loaded and self._current_model is not None:
+        # The default model, loaded by the proxy's __init__.
+        loaded[self._default_model_settings.model_dump_json(exclude={"model_alias"})] = (
+            self._current_model
+        )
+    if key not in loaded:
+        loaded[key] = self.load_llama_from_model_settings(settings)
+    self._current_model = loaded[key]
+    self._current_model_alias = settings.model_alias
+    return self._current_model
+
+
+LlamaProxy.__call__ = _proxy_call  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
