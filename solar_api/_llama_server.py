@@ -4,9 +4,10 @@ with two chat formats registered: ``solar-smollm2`` (ChatML, SmolLM2-135M-Instru
 
 SmolLM2 is trained on ChatML. Its turns carry what chat completions send beside text: the
 tool definitions go into the system turn, an assistant's tool calls are written as
-``<tool_call>`` JSON (the form SmolLM2's function-calling data uses) and tool results as a
-``tool`` turn. When ``tool_choice`` names a tool, the reply is opened with that tool's call
-so the model writes only the arguments, which llama.cpp's grammar holds to the schema.
+``<tool_call>`` JSON (the form SmolLM2's function-calling data uses) and a tool's result
+as a user turn that names the tool. When ``tool_choice`` names a tool, the reply is opened
+with that tool's call so the model writes only the arguments, which llama.cpp's grammar
+holds to the schema.
 
 Gemma 3 knows two roles, ``user`` and ``model``: the template puts the system prompt at
 the head of the first user turn. Chat completions also carry tool calls and tool results,
@@ -135,15 +136,25 @@ def render_smollm2(
     if tools and tool_choice != "none":
         system = f"{system or SMOLLM2_SYSTEM}\n\n{_tools_text(tools)}"
     turns = [("system", system or SMOLLM2_SYSTEM)]
+    names: dict[str, str] = {}  # tool_call_id -> the tool's name
     for message in messages:
         role = str(message.get("role"))
         text = _text(message.get("content"))
         if role == "system":
             continue
         if role == "assistant":
+            for call in message.get("tool_calls") or []:
+                names[str(call.get("id"))] = str((call.get("function") or {}).get("name"))
             calls = [_call_text(c) for c in message.get("tool_calls") or []]
             text = "\n".join([text, *calls]).strip()
-        elif role not in ("user", "tool"):
+        elif role == "tool":
+            # SmolLM2 saw no tool role in training: as a user turn naming the tool, the
+            # result is used in the next answer ("The weather in Paris is 21 degrees...");
+            # a bare tool turn got "Paris, celsius." back.
+            role = "user"
+            name = names.get(str(message.get("tool_call_id")), "tool")
+            text = f"The tool {name} returned: {text}"
+        else:
             role = "user"
         turns.append((role, text))
     prompt = "".join(f"{IM_START}{role}\n{text}{IM_END}\n" for role, text in turns)

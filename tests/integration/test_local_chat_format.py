@@ -53,7 +53,9 @@ def test_system_prompt_tools_calls_and_results_are_written_into_turns() -> None:
         '<|im_start|>assistant\n<tool_call>{"name": "get_current_weather", "arguments": '
         '{"location": "Paris"}}</tool_call><|im_end|>\n' in prompt
     )
-    assert "<|im_start|>tool\n21 degrees<|im_end|>\n" in prompt
+    assert (
+        "<|im_start|>user\nThe tool get_current_weather returned: 21 degrees<|im_end|>\n" in prompt
+    )
     assert prompt.endswith("<|im_start|>assistant\n")
 
 
