@@ -1,8 +1,9 @@
 """The package's main job in one run: Solar in LangChain and LlamaIndex.
 
 On Upstage when UPSTAGE_API_KEY is set; otherwise on the embedded local backend
-(llama.cpp serving Gemma 3 270M from PyPI: tiny and fast, so its answers are rough, but
-every request and response is real). Run with ``make demo``.
+(llama.cpp serving SmolLM2-135M-Instruct for chat and Gemma 3 270M for embeddings, both
+from PyPI: tiny and fast, so the answers are short and simple, but every request and
+response is real). Each part prints the time it took. Run with ``make demo``.
 """
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ ARTICLE = (
 )
 
 
-def section(title: str) -> None:
+@contextlib.contextmanager
+def section(title: str) -> Iterator[None]:
     print(f"\n\033[1m== {title}\033[0m", flush=True)
+    started = time.monotonic()
+    yield
+    print(f"   [{time.monotonic() - started:.1f} s]", flush=True)
 
 
 @contextlib.contextmanager
@@ -48,7 +53,10 @@ def backend() -> Iterator[tuple[str, str]]:
         return
     from solar_api.local import LocalBackendError, LocalServer
 
-    print("No UPSTAGE_API_KEY: using the embedded local backend (Gemma 3 270M on llama.cpp).")
+    print(
+        "No UPSTAGE_API_KEY: using the embedded local backend on llama.cpp "
+        "(SmolLM2-135M-Instruct for chat, Gemma 3 270M for embeddings)."
+    )
     started = time.monotonic()
     server = LocalServer(on_progress=lambda msg: print(f"   ... {msg}", flush=True))
     try:
@@ -76,55 +84,60 @@ class CityFacts(BaseModel):
 
 
 def main() -> None:
+    started = time.monotonic()
     with backend() as (provider, model):
-        llm = ChatSolar(provider=provider, model=model, temperature=0.2, max_tokens=120)
+        # Temperature 0: the same answers on every run. Short max_tokens: a 135M model says
+        # what it knows in a sentence or two, and a short answer keeps the demo quick.
+        llm = ChatSolar(provider=provider, model=model, temperature=0, max_tokens=80)
         print(f"Provider: {provider}, model: {model}, endpoint: {llm.base_url}")
 
-        section("1. A streamed chat answer (LangChain ChatSolar.stream)")
-        usage = None
-        for chunk in llm.stream("In two sentences, what is a small language model good for?"):
-            print(chunk.content, end="", flush=True)
-            usage = chunk.usage_metadata or usage
-        print(f"\n   [usage: {usage or 'not reported by this server for streams'}]")
+        with section("1. A streamed chat answer (LangChain ChatSolar.stream)"):
+            usage = None
+            print("   ", end="")
+            for chunk in llm.stream("In two sentences, what is a small language model good for?"):
+                print(chunk.content, end="", flush=True)
+                usage = chunk.usage_metadata or usage
+            print(f"\n   [usage: {usage or 'not reported by this server for streams'}]")
 
-        section("2. A tool call round trip (bind_tools -> tool -> ToolMessage -> answer)")
-        with_tools = llm.bind_tools([get_current_weather], tool_choice="get_current_weather")
-        question = HumanMessage("What is the weather like in Seoul, in celsius?")
-        call_msg = with_tools.invoke([question])
-        for call in call_msg.tool_calls:
-            print(f"   model called {call['name']}({call['args']})")
-        results = [get_current_weather.invoke(call) for call in call_msg.tool_calls]
-        for result in results:
-            print(f"   tool returned: {result.content}")
-        final = llm.invoke([question, call_msg, *results])
-        print(f"   final answer: {final.content.strip()}")
+        with section("2. A tool call round trip (bind_tools -> tool -> ToolMessage -> answer)"):
+            with_tools = llm.bind_tools([get_current_weather], tool_choice="get_current_weather")
+            question = HumanMessage("What is the weather like in Paris, in celsius?")
+            call_msg = with_tools.invoke([question])
+            for call in call_msg.tool_calls:
+                print(f"   model called {call['name']}({call['args']})")
+            results = [get_current_weather.invoke(call) for call in call_msg.tool_calls]
+            for result in results:
+                print(f"   tool returned: {result.content}")
+            final = llm.invoke([question, call_msg, *results])
+            print(f"   final answer: {final.content.strip()}")
 
-        section("3. Structured output (with_structured_output, a pydantic schema)")
-        facts = llm.with_structured_output(CityFacts).invoke("Paris is the capital of France.")
-        print(f"   {facts!r}")
+        with section("3. Structured output (with_structured_output, a pydantic schema)"):
+            facts = llm.with_structured_output(CityFacts).invoke("Paris is the capital of France.")
+            print(f"   {facts!r}")
 
-        section("4. A summary")
-        summary = llm.invoke(f"Summarize in one short paragraph:\n\n{ARTICLE}")
-        print(f"   {summary.content.strip()}")
+        with section("4. A summary"):
+            summary = llm.invoke(f"Summarize this text in one sentence:\n\n{ARTICLE}").content
+            print(f"   {summary.strip()}")
+            print(f"   [{len(ARTICLE)} characters in, {len(summary.strip())} out]")
 
-        section("5. LlamaIndex: a query engine over a few local documents")
-        from llama_index.core import Document, VectorStoreIndex
+        with section("5. LlamaIndex: a query engine over a few local documents"):
+            from llama_index.core import Document, VectorStoreIndex
 
-        from llama_index_solar import Solar, SolarEmbedding
+            from llama_index_solar import Solar, SolarEmbedding
 
-        index = VectorStoreIndex.from_documents(
-            [Document(text=t) for t in DOCS],
-            embed_model=SolarEmbedding(provider=provider),
-        )
-        engine = index.as_query_engine(
-            llm=Solar(provider=provider, model=model, temperature=0.2, max_tokens=120),
-            similarity_top_k=2,
-        )
-        answer = engine.query("How was Solar built?")
-        print(f"   answer: {str(answer).strip()}")
-        for node in answer.source_nodes:
-            print(f"   source ({node.score:.2f}): {node.get_content()[:70]}...")
-    print("\nDone.")
+            index = VectorStoreIndex.from_documents(
+                [Document(text=t) for t in DOCS],
+                embed_model=SolarEmbedding(provider=provider),
+            )
+            engine = index.as_query_engine(
+                llm=Solar(provider=provider, model=model, temperature=0, max_tokens=80),
+                similarity_top_k=1,
+            )
+            answer = engine.query("When did Solar Mini reach the top of the Open LLM Leaderboard?")
+            print(f"   answer: {str(answer).strip()}")
+            for node in answer.source_nodes:
+                print(f"   source ({node.score:.2f}): {node.get_content()[:70]}...")
+    print(f"\nDone in {time.monotonic() - started:.1f} s.")
 
 
 if __name__ == "__main__":

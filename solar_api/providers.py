@@ -122,7 +122,7 @@ PROVIDERS: dict[str, Provider] = {
     ),
     "local": Provider(
         name="local",
-        label="Embedded local backend (llama.cpp, Gemma 3 270M)",
+        label="Embedded local backend (llama.cpp, SmolLM2-135M-Instruct)",
         base_url=None,
         api_key_env=None,
         base_url_env="SOLAR_LOCAL_BASE_URL",

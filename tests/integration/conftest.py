@@ -1,5 +1,6 @@
-"""Integration tests run against the embedded local backend (llama.cpp + Gemma 3 270M),
-started once per test session on 127.0.0.1 and stopped at the end, pass or fail."""
+"""Integration tests run against the embedded local backend (llama.cpp with
+SmolLM2-135M-Instruct for chat and Gemma 3 270M for embeddings), started once per test
+session on 127.0.0.1 and stopped at the end, pass or fail."""
 
 from __future__ import annotations
 
