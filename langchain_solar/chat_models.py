@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from solar_api import get_model_info
+from solar_api.response_info import response_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
@@ -203,6 +204,8 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "finish_reason": choice.finish_reason,
                 "id": response.id,
                 "system_fingerprint": response.system_fingerprint,
+                # request_id, and a gateway's cost and routing (x-litellm-* headers)
+                **response.response_info,
             }
             message = response_to_message(
                 choice.message, response_id=response.id, response_metadata=meta
@@ -266,6 +269,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         request, include_usage = self._stream_request(messages, stop, kwargs)
         assembler = _StreamAssembler(self.model_name)
         with self._client.chat_stream(request, include_usage=include_usage) as stream:
+            assembler.meta.update(response_info(stream.response.headers))
             for raw in stream:
                 for chunk in assembler.feed(raw):
                     if run_manager:
@@ -287,6 +291,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         assembler = _StreamAssembler(self.model_name)
         stream = await self._async_client.chat_stream(request, include_usage=include_usage)
         async with stream:
+            assembler.meta.update(response_info(stream.response.headers))
             async for raw in stream:
                 for chunk in assembler.feed(raw):
                     if run_manager:

@@ -33,6 +33,7 @@ from llama_index.core.llms.llm import ToolSelection
 
 from solar_api import get_model_info
 from solar_api.partial_json import parse_partial_json
+from solar_api.response_info import response_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.types import (
     ChatCompletion,
@@ -211,6 +212,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
             additional_kwargs={
                 **usage_kwargs(response.usage),
                 "finish_reason": choice.finish_reason,
+                # request_id, and a gateway's cost and routing (x-litellm-* headers)
+                **response.response_info,
             },
         )
 
@@ -238,6 +241,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
         def gen() -> Generator[ChatResponse, None, None]:
             state = _ChatStreamState()
             with self._client.chat_stream(request, include_usage=self.stream_usage) as stream:
+                state.info = response_info(stream.response.headers)
                 for chunk in stream:
                     yield state.feed(chunk)
 
@@ -253,6 +257,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
             state = _ChatStreamState()
             stream = await self._async_client.chat_stream(request, include_usage=self.stream_usage)
             async with stream:
+                state.info = response_info(stream.response.headers)
                 async for chunk in stream:
                     yield state.feed(chunk)
 
@@ -435,6 +440,7 @@ class _ChatStreamState:
         self.calls = ToolCallAccumulator()
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
+        self.info: dict[str, Any] = {}  # from the response's headers (response_info.py)
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse:
         delta_text = ""
@@ -460,7 +466,7 @@ class _ChatStreamState:
             blocks.append(ThinkingBlock(content=self.reasoning))
         blocks.append(TextBlock(text=self.content))
         blocks.extend(self.calls.blocks())
-        additional: dict[str, Any] = dict(self.usage)
+        additional: dict[str, Any] = {**self.info, **self.usage}
         if self.finish_reason:
             additional["finish_reason"] = self.finish_reason
         if thinking_delta:

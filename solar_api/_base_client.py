@@ -17,19 +17,26 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from ._version import __version__
-from .downgrade import apply_downgrade, find_downgrade
+from .downgrade import apply_downgrade, find_downgrade, forced_choice_missed, is_validation_error
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
     status_error_from_response,
 )
+from .learned import STORE
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
 from .registry import get_model_info
 from .retry import RetryPolicy
 from .tls import pool_options
-from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
+from .types import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    CompletionRequest,
+    StreamOptions,
+    WireModel,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
 
@@ -89,8 +96,6 @@ class BaseClient:
         self._own_headers: dict[bool, httpx.Headers] = {}
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self._warned_single_turn: set[str] = set()
-        # Fields this server rejected (see downgrade.py); applied to every later request.
-        self._learned: set[str] = set()
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -149,6 +154,12 @@ class BaseClient:
             f"{type(self).__name__}(provider={self.provider.name!r}, base_url={self.base_url!r}, "
             f"api_key={'set' if self.api_key else None}, max_retries={self.max_retries})"
         )
+
+    @property
+    def _learned(self) -> frozenset[str]:
+        """What this server rejected or ignored (downgrade.py), shared by every client of
+        the base URL in the process (learned.py); applied to every later request."""
+        return STORE.labels(self.base_url)
 
     # -- requests ---------------------------------------------------------------
     def _request_headers(self, *, stream: bool) -> dict[str, str]:
@@ -239,24 +250,55 @@ class BaseClient:
             raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
-        if response.status_code in (400, 422) and body is not None and self._learn(body, response):
+        if body is not None and self._learn(request, response):
             return None
         if self.retry.is_retryable_status(response.status_code) and attempt < self.max_retries:
             return self.retry.delay(attempt, response.headers)
         raise status_error_from_response(response)
 
-    def _learn(self, body: dict[str, Any], response: httpx.Response) -> bool:
-        label = find_downgrade(apply_downgrade(body, self._learned), response.text, self._learned)
+    def _learn(self, request: httpx.Request, response: httpx.Response) -> bool:
+        """True when the error names a field of the body as sent: it is learned, and the
+        request is sent again without it (each field at most once, as it is then gone)."""
+        status, text = response.status_code, response.text
+        # A 500 counts only when it reads as a validation error (llama-cpp-python's
+        # server answers a body it cannot parse that way); other 5xx are retried.
+        if status not in (400, 422) and not (status == 500 and is_validation_error(text)):
+            return False
+        try:
+            sent = json.loads(request.content)
+        except ValueError:
+            return False
+        # Judged on the body as sent, not on what is learned now: another client of the
+        # same server may have learned the field while this request was on its way.
+        label = find_downgrade(sent, text, set())
         if label is None:
             return False
-        self._learned.add(label)
-        logger.warning(
-            "%s rejected %r (%s %s); sending requests without it from now on",
-            self.base_url,
-            label,
-            response.status_code,
-            " ".join(response.text.split())[:200],
-        )
+        if STORE.add(self.base_url, label):
+            logger.warning(
+                "%s rejected %r (%s %s); sending requests without it from now on",
+                self.base_url,
+                label,
+                status,
+                " ".join(text.split())[:200],
+            )
+        return True
+
+    def _learn_from_reply(self, response: httpx.Response, has_tool_call: bool) -> bool:
+        """True when the request asked for tool_choice "required" as it was sent and the
+        reply called no tool: learned, and the caller sends the request once more (now
+        adapted, so never a third time)."""
+        try:
+            sent = json.loads(response.request.content)
+        except (RuntimeError, ValueError):
+            return False
+        if not forced_choice_missed(sent, has_tool_call):
+            return False
+        if STORE.add(self.base_url, "tool_choice_required"):
+            logger.warning(
+                "%s took tool_choice 'required' and answered without a tool call; from now "
+                "on one tool is named and several come with an instruction to call one",
+                self.base_url,
+            )
         return True
 
     # -- bodies -----------------------------------------------------------------
@@ -344,6 +386,10 @@ class BaseClient:
                 status_code=response.status_code,
                 body=response.text[:500],
             ) from None
+
+
+def _calls_a_tool(completion: ChatCompletion) -> bool:
+    return any(choice.message.tool_calls for choice in completion.choices)
 
 
 _Req = TypeVar("_Req", ChatCompletionRequest, CompletionRequest)
