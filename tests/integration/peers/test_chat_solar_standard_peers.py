@@ -53,6 +53,69 @@ class _PeerSuite(ChatModelIntegrationTests):
     def returns_usage_metadata(self) -> bool:
         return True
 
+    # What the server (llama-cpp-python with its stock chatml format) and the model cannot
+    # do, the same directly and through LiteLLM. That format neither shows the tools to the
+    # model nor reads calls from its text: a tool call comes back only when tool_choice
+    # names the tool (the server enforces that with a grammar; the client names the one
+    # tool of a "required" choice once it has learned that "required" is ignored).
+
+    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M puts a wrong number in 'input' "
+        "(10 for 'What is 3 to the power of 3?')",
+        strict=False,
+    )
+    def test_tool_calling(self, model: BaseChatModel) -> None:
+        super().test_tool_calling(model)
+
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M puts a wrong number in 'input'",
+        strict=False,
+    )
+    async def test_tool_calling_async(self, model: BaseChatModel) -> None:
+        await super().test_tool_calling_async(model)
+
+    @pytest.mark.xfail(
+        reason="tool_choice='any' over two tools: the server makes a call only for a named "
+        "tool, and the client will not pick one for the caller (it adds an instruction)",
+        strict=True,
+    )
+    def test_tool_choice(self, model: BaseChatModel) -> None:
+        super().test_tool_choice(model)
+
+    @pytest.mark.xfail(
+        reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "
+        "without the 'punchline' key",
+        strict=False,
+    )
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
+    @pytest.mark.xfail(
+        reason="the agent loop needs a tool call under tool_choice='auto', which this "
+        "server's chatml format never produces",
+        strict=True,
+    )
+    def test_agent_loop(self, model: BaseChatModel) -> None:
+        super().test_agent_loop(model)
+
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M writes katakana instead of the "
+        "Japanese text it is asked to pass",
+        strict=False,
+    )
+    def test_unicode_tool_call_integration(
+        self,
+        model: BaseChatModel,
+        *,
+        tool_choice: str | None = None,
+        force_tool_call: bool = True,
+    ) -> None:
+        super().test_unicode_tool_call_integration(
+            model, tool_choice=tool_choice, force_tool_call=force_tool_call
+        )
+
 
 class TestChatSolarLlamaCpp(_PeerSuite):
     """``ChatSolar(base_url=<python -m llama_cpp.server>)``: the openai_compatible profile."""
@@ -64,6 +127,14 @@ class TestChatSolarLlamaCpp(_PeerSuite):
     @property
     def model_override_value(self) -> str:
         return "solar-pro2"  # llama.cpp's server answers to any model name
+
+    @pytest.mark.xfail(
+        reason="llama-cpp-python's server sends no usage in streams (stream_options is "
+        "ignored); LiteLLM in front of it counts them itself",
+        strict=True,
+    )
+    def test_usage_metadata_streaming(self, model: BaseChatModel) -> None:
+        super().test_usage_metadata_streaming(model)
 
 
 class TestChatSolarLiteLLM(_PeerSuite):
