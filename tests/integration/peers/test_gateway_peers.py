@@ -21,15 +21,15 @@ class GetWeather(BaseModel):
 
 
 def chat(peer: Peer, **kw: object) -> ChatSolar:
-    key = LITELLM_KEY if peer.name == "litellm" else None
-    return ChatSolar(
-        base_url=peer.base_url,
-        api_key=key,
-        model=MODEL_ALIAS,
-        temperature=0,
-        max_tokens=60,
-        **kw,  # type: ignore[arg-type]
-    )
+    params: dict[str, object] = {
+        "base_url": peer.base_url,
+        "api_key": LITELLM_KEY if peer.name == "litellm" else None,
+        "model": MODEL_ALIAS,
+        "temperature": 0,
+        "max_tokens": 60,
+        **kw,
+    }
+    return ChatSolar(**params)  # type: ignore[arg-type]
 
 
 TOOL_HISTORY = [
@@ -62,7 +62,9 @@ def test_litellm_headers_land_in_response_metadata(litellm_peer: LiteLLMPeer) ->
     assert meta["request_id"]
     assert meta["litellm"]["model_group"] == MODEL_ALIAS
     assert meta["litellm"]["model_name"] == f"openai/{MODEL_ALIAS}"
-    assert isinstance(meta["litellm"]["response_cost"], float)
+    # Cost headers (0.0 here: the model is not in LiteLLM's price list) come as numbers.
+    costs = {k: v for k, v in meta["litellm"].items() if k.startswith("response_cost")}
+    assert costs and all(isinstance(v, float) for v in costs.values())
     total: AIMessageChunk | None = None
     for part in llm.stream("Say hi."):
         total = part if total is None else total + part  # type: ignore[assignment]

@@ -34,15 +34,15 @@ def peer(request: pytest.FixtureRequest) -> Peer:
 
 
 def llm(peer: Peer, **kw: object) -> Solar:
-    key = LITELLM_KEY if peer.name == "litellm" else None
-    return Solar(
-        base_url=peer.base_url,
-        api_key=key,
-        model=MODEL_ALIAS,
-        temperature=0,
-        max_tokens=64,
-        **kw,  # type: ignore[arg-type]
-    )
+    params: dict[str, object] = {
+        "base_url": peer.base_url,
+        "api_key": LITELLM_KEY if peer.name == "litellm" else None,
+        "model": MODEL_ALIAS,
+        "temperature": 0,
+        "max_tokens": 64,
+        **kw,
+    }
+    return Solar(**params)  # type: ignore[arg-type]
 
 
 def test_chat_and_stream_chat(peer: Peer) -> None:
