@@ -36,6 +36,7 @@ from typing_extensions import Self
 
 from solar_api import get_model_info
 from solar_api.response_headers import kept_headers, request_id_of, response_headers
+from solar_api.response_info import response_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
@@ -244,6 +245,8 @@ class ChatSolar(BaseChatModel, SolarConnection):
                 "finish_reason": choice.finish_reason,
                 "id": response.id,
                 "system_fingerprint": response.system_fingerprint,
+                # request_id, and a gateway's cost and routing (x-litellm-* headers)
+                **response.response_info,
             }
             if choice.logprobs is not None:
                 meta["logprobs"] = choice.logprobs
@@ -312,6 +315,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         assembler = _StreamAssembler(self.model_name)
         with self._client.chat_stream(request, include_usage=include_usage) as stream:
             assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
+            assembler.meta.update(response_info(stream.response.headers))
             for raw in stream:
                 for chunk in assembler.feed(raw):
                     if run_manager:
@@ -335,6 +339,7 @@ class ChatSolar(BaseChatModel, SolarConnection):
         stream = await self._async_client.chat_stream(request, include_usage=include_usage)
         assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
         async with stream:
+            assembler.meta.update(response_info(stream.response.headers))
             async for raw in stream:
                 for chunk in assembler.feed(raw):
                     if run_manager:

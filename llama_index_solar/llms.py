@@ -36,6 +36,7 @@ from llama_index.core.llms.llm import ToolSelection
 from pydantic_core import from_json
 
 from solar_api import get_model_info
+from solar_api.response_info import response_info
 from solar_api.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.types import (
     ChatCompletion,
@@ -247,6 +248,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
             additional_kwargs={
                 **usage_kwargs(response.usage),
                 "finish_reason": choice.finish_reason,
+                # request_id, and a gateway's cost and routing (x-litellm-* headers)
+                **response.response_info,
             },
         )
 
@@ -288,6 +291,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
         def gen() -> Generator[ChatResponse, None, None]:
             state = _ChatStreamState()
             with self._client.chat_stream(request, include_usage=self.stream_usage) as stream:
+                state.info = response_info(stream.response.headers)
                 for chunk in stream:
                     yield state.feed(chunk)
 
@@ -308,6 +312,7 @@ class Solar(FunctionCallingLLM, SolarConnection):
             state = _ChatStreamState()
             stream = await self._async_client.chat_stream(request, include_usage=self.stream_usage)
             async with stream:
+                state.info = response_info(stream.response.headers)
                 async for chunk in stream:
                     yield state.feed(chunk)
 
@@ -533,6 +538,7 @@ class _ChatStreamState:
         self.calls = ToolCallAccumulator()
         self.usage: dict[str, Any] = {}
         self.finish_reason: str | None = None
+        self.info: dict[str, Any] = {}  # from the response's headers (response_info.py)
 
     def feed(self, chunk: ChatCompletionChunk) -> ChatResponse:
         delta_text = ""
@@ -558,7 +564,7 @@ class _ChatStreamState:
             blocks.append(ThinkingBlock(content=self.reasoning))
         blocks.append(TextBlock(text=self.content))
         blocks.extend(self.calls.blocks())
-        additional: dict[str, Any] = dict(self.usage)
+        additional: dict[str, Any] = {**self.info, **self.usage}
         if self.finish_reason:
             additional["finish_reason"] = self.finish_reason
         if thinking_delta:

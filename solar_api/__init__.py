@@ -28,6 +28,7 @@ from .errors import (
     StreamInterruptedError,
     UnprocessableEntityError,
 )
+from .learned import LearnedCapabilities, forget_learned_capabilities, learned_capabilities
 from .providers import PROVIDERS, Provider, resolve_endpoint
 from .registry import MODELS, ModelInfo, get_model_info, register_model
 from .retry import RetryPolicy
@@ -53,6 +54,7 @@ __all__ = [
     "BadRequestError",
     "ContextLengthExceededError",
     "InternalServerError",
+    "LearnedCapabilities",
     "MissingAPIKeyError",
     "ModelInfo",
     "NotFoundError",
@@ -66,7 +68,9 @@ __all__ = [
     "StreamInterruptedError",
     "UnprocessableEntityError",
     "__version__",
+    "forget_learned_capabilities",
     "get_model_info",
+    "learned_capabilities",
     "register_model",
     "resolve_endpoint",
 ]

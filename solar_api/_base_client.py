@@ -18,9 +18,10 @@ from pydantic_core import PydanticSerializationError
 
 from ._pickling import PickledEndpoint
 from ._version import __version__
-from .downgrade import apply_downgrade, find_downgrade
+from .downgrade import apply_downgrade, find_downgrade, forced_choice_missed, is_validation_error
 from .errors import APIResponseValidationError, connection_error, status_error_from_response
 from .header_checks import check_api_key, check_default_headers
+from .learned import STORE
 from .model_params import apply_model_params
 from .profiles import adapt_body
 from .providers import Provider, ResolvedEndpoint, resolve_endpoint
@@ -29,7 +30,13 @@ from .registry import get_model_info
 from .response_headers import kept_headers
 from .retry import RetryPolicy
 from .tls import pool_options
-from .types import ChatCompletionRequest, CompletionRequest, StreamOptions, WireModel
+from .types import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    CompletionRequest,
+    StreamOptions,
+    WireModel,
+)
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
 
@@ -104,10 +111,11 @@ class BaseClient:
         # Taken before every attempt, settled after it (see _send and ratelimit.py).
         self.rate_limiter = rate_limiter
         self._warned_single_turn: set[str] = set()
-        # Fields this server rejected (see downgrade.py); applied to every later request.
-        self._learned: set[str] = set()
-        # Adaptations already logged at WARNING (once per client and field).
-        self._warned_adapted: set[str] = set()
+from .downgrade import apply_downgrade, find_downgrade, forced_choice_missed, is_validation_error
+from .errors import APIResponseValidationError, connection_error, status_error_from_response
+from .header_checks import check_api_key, check_default_headers
+from .learned import STORE
+from .model_params import apply_model_params
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -166,6 +174,12 @@ class BaseClient:
             f"{type(self).__name__}(provider={self.provider.name!r}, base_url={self.base_url!r}, "
             f"api_key={'set' if self.api_key else None}, max_retries={self.max_retries})"
         )
+
+    @property
+    def _learned(self) -> frozenset[str]:
+        """What this server rejected or ignored (downgrade.py), shared by every client of
+        the base URL in the process (learned.py); applied to every later request."""
+        return STORE.labels(self.base_url)
 
     # -- requests ---------------------------------------------------------------
     def _request_headers(self, *, stream: bool) -> dict[str, str]:
@@ -254,24 +268,55 @@ class BaseClient:
             raise connection_error(exc, request, provider=self.provider.name) from exc
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
-        if response.status_code in (400, 422) and body is not None and self._learn(body, response):
+        if body is not None and self._learn(request, response):
             return None
         if self.retry.is_retryable_status(response.status_code) and attempt < self.max_retries:
             return self.retry.delay(attempt, response.headers)
         raise status_error_from_response(response)
 
-    def _learn(self, body: dict[str, Any], response: httpx.Response) -> bool:
-        label = find_downgrade(apply_downgrade(body, self._learned), response.text, self._learned)
+    def _learn(self, request: httpx.Request, response: httpx.Response) -> bool:
+        """True when the error names a field of the body as sent: it is learned, and the
+        request is sent again without it (each field at most once, as it is then gone)."""
+        status, text = response.status_code, response.text
+        # A 500 counts only when it reads as a validation error (llama-cpp-python's
+        # server answers a body it cannot parse that way); other 5xx are retried.
+        if status not in (400, 422) and not (status == 500 and is_validation_error(text)):
+            return False
+        try:
+            sent = json.loads(request.content)
+        except ValueError:
+            return False
+        # Judged on the body as sent, not on what is learned now: another client of the
+        # same server may have learned the field while this request was on its way.
+        label = find_downgrade(sent, text, set())
         if label is None:
             return False
-        self._learned.add(label)
-        logger.warning(
-            "%s rejected %r (%s %s); sending requests without it from now on",
-            self.base_url,
-            label,
-            response.status_code,
-            " ".join(response.text.split())[:200],
-        )
+        if STORE.add(self.base_url, label):
+            logger.warning(
+                "%s rejected %r (%s %s); sending requests without it from now on",
+                self.base_url,
+                label,
+                status,
+                " ".join(text.split())[:200],
+            )
+        return True
+
+    def _learn_from_reply(self, response: httpx.Response, has_tool_call: bool) -> bool:
+        """True when the request asked for tool_choice "required" as it was sent and the
+        reply called no tool: learned, and the caller sends the request once more (now
+        adapted, so never a third time)."""
+        try:
+            sent = json.loads(response.request.content)
+        except (RuntimeError, ValueError):
+            return False
+        if not forced_choice_missed(sent, has_tool_call):
+            return False
+        if STORE.add(self.base_url, "tool_choice_required"):
+            logger.warning(
+                "%s took tool_choice 'required' and answered without a tool call; from now "
+                "on one tool is named and several come with an instruction to call one",
+                self.base_url,
+            )
         return True
 
     # -- bodies -----------------------------------------------------------------
@@ -366,6 +411,10 @@ class BaseClient:
         if isinstance(parsed, WireModel):
             parsed._response_headers = kept_headers(response.headers)
         return parsed
+
+
+def _calls_a_tool(completion: ChatCompletion) -> bool:
+    return any(choice.message.tool_calls for choice in completion.choices)
 
 
 _Req = TypeVar("_Req", ChatCompletionRequest, CompletionRequest)

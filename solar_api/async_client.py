@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike, _calls_a_tool
 from ._transports import async_transport
 from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
+from .response_info import response_info
 from .retry import RetryPolicy
 from .streaming import AsyncStream
 from .tls import CertLike, VerifyLike
@@ -168,7 +169,13 @@ class AsyncSolarClient(BaseClient):
     ) -> ChatCompletion:
         body = self.chat_body(request, params, stream=False)
         response = await self._send("POST", "/chat/completions", body, stream=False)
-        return self._parse(ChatCompletion, response)
+        completion = self._parse(ChatCompletion, response)
+        if self._learn_from_reply(response, _calls_a_tool(completion)):
+            # The server ignored tool_choice "required": once more, adapted (downgrade.py).
+            response = await self._send("POST", "/chat/completions", body, stream=False)
+            completion = self._parse(ChatCompletion, response)
+        completion._response_info = response_info(response.headers)
+        return completion
 
     async def chat_stream(
         self,

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike
+from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike, _calls_a_tool
 from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
+from .response_info import response_info
 from .retry import RetryPolicy
 from .streaming import Stream
 from .tls import CertLike, VerifyLike
@@ -165,9 +166,14 @@ class SolarClient(BaseClient):
     ) -> ChatCompletion:
         """POST /chat/completions. Pass a `ChatCompletionRequest`, a dict, or its fields."""
         body = self.chat_body(request, params, stream=False)
-        return self._parse(
-            ChatCompletion, self._send("POST", "/chat/completions", body, stream=False)
-        )
+        response = self._send("POST", "/chat/completions", body, stream=False)
+        completion = self._parse(ChatCompletion, response)
+        if self._learn_from_reply(response, _calls_a_tool(completion)):
+            # The server ignored tool_choice "required": once more, adapted (downgrade.py).
+            response = self._send("POST", "/chat/completions", body, stream=False)
+            completion = self._parse(ChatCompletion, response)
+        completion._response_info = response_info(response.headers)
+        return completion
 
     def chat_stream(
         self,

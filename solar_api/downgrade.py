@@ -2,11 +2,18 @@
 
 When a 400 or 422 names a field we sent (``stream_options``, ``parallel_tool_calls``,
 ``tool_choice``, message ``name``, ``max_tokens``, ``response_format``), the request is
-sent once more in a form the server takes, and the client remembers that for its
-lifetime (a warning is logged once per field). A change that would alter the meaning
-carries the meaning over instead: a forced ``tool_choice`` becomes an instruction to
-call that tool, ``tool_choice: "none"`` drops the tools, a JSON schema becomes an
-instruction to follow it, and message names move into the text.
+sent once more in a form the server takes, and the process remembers that for the
+server's base URL (`learned.py`; a warning is logged once per server and field). A 500
+counts too when its body is a validation error naming the field (llama-cpp-python's
+server answers ``"content": null`` on a tool-call turn that way). A change that would
+alter the meaning carries the meaning over instead: a forced ``tool_choice`` becomes an
+instruction to call that tool, ``tool_choice: "none"`` drops the tools, a JSON schema
+becomes an instruction to follow it, and message names move into the text.
+
+``tool_choice_required`` is learned from an answer, not an error: a server that took
+``"required"`` and replied without a tool call does not enforce it, so from then on one
+tool is named instead (the named form is what such servers enforce) and several come
+with the instruction to call one of them.
 """
 
 from __future__ import annotations
@@ -17,7 +24,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DOWNGRADES", "apply_downgrade", "find_downgrade"]
+__all__ = [
+    "DOWNGRADES",
+    "apply_downgrade",
+    "find_downgrade",
+    "forced_choice_missed",
+    "is_validation_error",
+]
 
 Body = dict[str, Any]
 
@@ -42,6 +55,42 @@ def _tool_choice(body: Body) -> None:
     elif isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")
         _instruct(body, f"Answer by calling the tool `{name}`.")
+
+
+def _is_null_content(message: dict[str, Any]) -> bool:
+    return (
+        message.get("role") == "assistant" and "content" in message and message["content"] is None
+    )
+
+
+def _null_content(body: Body) -> None:
+    for message in body.get("messages", []):
+        if _is_null_content(message):
+            message["content"] = ""
+
+
+def _sent_null_content(body: Body) -> bool:
+    return any(_is_null_content(m) for m in body.get("messages", []))
+
+
+def _tool_names(body: Body) -> list[str]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    return [str((t.get("function") or {}).get("name")) for t in tools if isinstance(t, dict)]
+
+
+def _required_not_enforced(body: Body) -> None:
+    names = _tool_names(body)
+    if len(names) == 1:
+        body["tool_choice"] = {"type": "function", "function": {"name": names[0]}}
+    elif names:
+        listed = ", ".join(f"`{n}`" for n in names)
+        _instruct(body, f"Answer by calling one of the available tools: {listed}.")
+
+
+def _sent_required(body: Body) -> bool:
+    return body.get("tool_choice") == "required" and bool(_tool_names(body))
 
 
 def _names(body: Body) -> None:
@@ -89,8 +138,27 @@ def _sent_names(body: Body) -> bool:
     return any("name" in m for m in body.get("messages", []))
 
 
+# A pattern no error matches: the lesson comes from an answer (see forced_choice_missed).
+_NEVER = re.compile(r"(?!)")
+
 # (label, was it sent?, does the error name it?, the fix)
 DOWNGRADES: list[tuple[str, Callable[[Body], bool], re.Pattern[str], Callable[[Body], None]]] = [
+    (
+        # First: a validation error on a message echoes the message, whose tool calls
+        # hold a "name", and would otherwise read as a rejection of message names.
+        "null_content",
+        _sent_null_content,
+        # pydantic's "messages.1.<type>.content\n  Input should be a valid string" (also
+        # as error dicts with a 'loc' tuple), a plain "content must be a string", or the
+        # server's KeyError 'content' when a gateway (LiteLLM) dropped the null for us.
+        re.compile(
+            r"content'?\)?,?[^\n]{0,40}\n?\s*'?(?:msg'?:\s*'?)?Input should be a valid str"
+            r"|content[^.\n]{0,40}(?:must be|should be|expected)[^.\n]{0,20}str"
+            r"|(?:^|\"|Exception - )'content'(?:$|\"|\n|\\n)",
+            re.IGNORECASE,
+        ),
+        _null_content,
+    ),
     (
         "stream_options",
         _sent("stream_options"),
@@ -126,10 +194,34 @@ DOWNGRADES: list[tuple[str, Callable[[Body], bool], re.Pattern[str], Callable[[B
         _names,
     ),
     ("continue", _sent_continue, re.compile(r"\bcontinue\b"), _continuation),
+    ("tool_choice_required", _sent_required, _NEVER, _required_not_enforced),
 ]
 
+# What a validation error looks like (pydantic, FastAPI, zod, Go's validators): a 500
+# carrying one of these is the server refusing our request, not a crash to retry.
+_VALIDATION = re.compile(
+    r"validation error|Input should be|Field required|Extra inputs are not permitted"
+    r"|type_error|value_error|string_type|\bis not of type\b|\bInvalid (?:type|value)\b"
+    # A Python server's KeyError on a field, alone as the message: "'content'".
+    r"|(?:\"message\":\s*\"|Exception - )'[A-Za-z_]+'(?:\"|\\n|$)",
+    re.IGNORECASE,
+)
 
-def find_downgrade(body: Body, error_text: str, learned: set[str]) -> str | None:
+
+def is_validation_error(error_text: str) -> bool:
+    """True when an error body reads as a request validation error."""
+    return bool(_VALIDATION.search(error_text))
+
+
+def forced_choice_missed(body: Body, reply_has_tool_call: bool) -> bool:
+    """True when `body` asked for ``tool_choice: "required"`` and the reply called no tool.
+
+    A named choice is not included: servers that ignore "required" enforce a named one.
+    """
+    return not reply_has_tool_call and _sent_required(body)
+
+
+def find_downgrade(body: Body, error_text: str, learned: set[str] | frozenset[str]) -> str | None:
     """The first field the error names that we sent and have not already given up."""
     for label, sent, named, _ in DOWNGRADES:
         if label not in learned and sent(body) and named.search(error_text):
@@ -137,7 +229,7 @@ def find_downgrade(body: Body, error_text: str, learned: set[str]) -> str | None
     return None
 
 
-def apply_downgrade(body: Body, labels: set[str]) -> Body:
+def apply_downgrade(body: Body, labels: set[str] | frozenset[str]) -> Body:
     """A copy of `body` with the fixes for every learned field applied."""
     if not labels:
         return body

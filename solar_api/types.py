@@ -214,6 +214,14 @@ class ChatCompletion(WireModel):
     choices: list[Choice] = Field(default_factory=list)
     usage: Usage | None = None
     system_fingerprint: str | None = None
+    # What the response's headers said (request id, a gateway's cost and routing; see
+    # response_info.py), set by the client; not part of the body.
+    _response_info: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def response_info(self) -> dict[str, Any]:
+        """``request_id`` and ``litellm`` (``x-litellm-*`` headers) when the server sent them."""
+        return self._response_info
 
 
 class FunctionCallDelta(WireModel):

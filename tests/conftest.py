@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from solar_api import forget_learned_capabilities
 
 
 @pytest.fixture
@@ -30,5 +34,9 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(no_env_keys: None) -> None:
-    """No test sees a real key or base URL from the developer's environment."""
+def _isolated_env(no_env_keys: None) -> Iterator[None]:
+    """No test sees a real key or base URL from the developer's environment, nor what an
+    earlier test's fake server taught the process (solar_api.learned)."""
+    forget_learned_capabilities()
+    yield
+    forget_learned_capabilities()

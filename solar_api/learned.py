@@ -1,0 +1,106 @@
+"""What the process has learned about each server, shared by every client of its base URL.
+
+A server that rejects a field (see `downgrade.py`) or accepts one without honouring it
+(``tool_choice: "required"`` on llama.cpp's server) does so for every client, so the
+lesson is kept per base URL: a second `ChatSolar` or `Solar` on the same server does not
+pay for the same failed request again, and the WARNING that says what changed is logged
+once per server and lesson. At most `MAX_SERVERS` base URLs are remembered (the least
+recently used is forgotten first), so a process that talks to many hosts stays small.
+
+Example::
+
+    import solar_api
+
+    solar_api.learned_capabilities("http://127.0.0.1:8080/v1")
+    # LearnedCapabilities(rejected=frozenset({'null_content'}),
+    #                     ignored=frozenset({'tool_choice_required'}))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+__all__ = [
+    "IGNORED",
+    "MAX_SERVERS",
+    "LearnedCapabilities",
+    "forget_learned_capabilities",
+    "learned_capabilities",
+]
+
+MAX_SERVERS = 256
+# Lessons about what a server accepts but does not do (the rest are rejected fields).
+IGNORED = frozenset({"tool_choice_required"})
+
+
+@dataclass(frozen=True)
+class LearnedCapabilities:
+    """What one server showed it does not take (``rejected``: the labels of
+    `solar_api.downgrade.DOWNGRADES`) or takes without honouring (``ignored``)."""
+
+    rejected: frozenset[str] = frozenset()
+    ignored: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.rejected or self.ignored)
+
+
+@dataclass
+class _Server:
+    labels: set[str] = field(default_factory=set)
+
+
+class _Store:
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._servers: OrderedDict[str, _Server] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def labels(self, base_url: str) -> frozenset[str]:
+        with self._lock:
+            server = self._servers.get(_key(base_url))
+            return frozenset(server.labels) if server else frozenset()
+
+    def add(self, base_url: str, label: str) -> bool:
+        """Remember `label` for `base_url`; True when it is new (the caller logs it)."""
+        key = _key(base_url)
+        with self._lock:
+            server = self._servers.get(key)
+            if server is None:
+                server = self._servers[key] = _Server()
+                while len(self._servers) > self._limit:
+                    self._servers.popitem(last=False)
+            else:
+                self._servers.move_to_end(key)
+            if label in server.labels:
+                return False
+            server.labels.add(label)
+            return True
+
+    def forget(self, base_url: str | None) -> None:
+        with self._lock:
+            if base_url is None:
+                self._servers.clear()
+            else:
+                self._servers.pop(_key(base_url), None)
+
+
+def _key(base_url: str) -> str:
+    return base_url.rstrip("/")
+
+
+STORE = _Store(MAX_SERVERS)
+
+
+def learned_capabilities(base_url: str) -> LearnedCapabilities:
+    """What this process has learned about the server at `base_url` so far."""
+    labels = STORE.labels(base_url)
+    return LearnedCapabilities(rejected=labels - IGNORED, ignored=labels & IGNORED)
+
+
+def forget_learned_capabilities(base_url: str | None = None) -> None:
+    """Forget what was learned about `base_url` (every server when None), e.g. after
+    the server was upgraded; the next requests are sent as asked again."""
+    STORE.forget(base_url)

@@ -1,0 +1,151 @@
+"""langchain-tests' standard integration suite for ChatSolar against the servers people
+run: a plain llama.cpp server (the openai_compatible profile, nothing but base_url) and
+LiteLLM's proxy in front of it.
+
+SmolLM2-135M-Instruct is small: each xfail below says what the model (not the client)
+gets wrong; strict=False where only the model's output decides, strict=True where the
+server never does it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from langchain_solar import ChatSolar
+
+from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer
+
+
+class _PeerSuite(ChatModelIntegrationTests):
+    base_url: ClassVar[str] = ""
+    api_key: ClassVar[str | None] = None
+
+    @property
+    def chat_model_class(self) -> type[ChatSolar]:
+        return ChatSolar
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        assert self.base_url, "the peer fixture sets base_url"
+        params: dict[str, Any] = {
+            "base_url": self.base_url,
+            "model": MODEL_ALIAS,
+            "max_tokens": 200,
+            "temperature": 0,
+        }
+        if self.api_key:
+            params["api_key"] = self.api_key
+        return params
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return True
+
+    # What the server (llama-cpp-python with its stock chatml format) and the model cannot
+    # do, the same directly and through LiteLLM. That format neither shows the tools to the
+    # model nor reads calls from its text: a tool call comes back only when tool_choice
+    # names the tool (the server enforces that with a grammar; the client names the one
+    # tool of a "required" choice once it has learned that "required" is ignored).
+
+    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M puts a wrong number in 'input' "
+        "(10 for 'What is 3 to the power of 3?')",
+        strict=False,
+    )
+    def test_tool_calling(self, model: BaseChatModel) -> None:
+        super().test_tool_calling(model)
+
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M puts a wrong number in 'input'",
+        strict=False,
+    )
+    async def test_tool_calling_async(self, model: BaseChatModel) -> None:
+        await super().test_tool_calling_async(model)
+
+    @pytest.mark.xfail(
+        reason="tool_choice='any' over two tools: the server makes a call only for a named "
+        "tool, and the client will not pick one for the caller (it adds an instruction)",
+        strict=True,
+    )
+    def test_tool_choice(self, model: BaseChatModel) -> None:
+        super().test_tool_choice(model)
+
+    @pytest.mark.xfail(
+        reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "
+        "without the 'punchline' key",
+        strict=False,
+    )
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
+    @pytest.mark.xfail(
+        reason="the agent loop needs a tool call under tool_choice='auto', which this "
+        "server's chatml format never produces",
+        strict=True,
+    )
+    def test_agent_loop(self, model: BaseChatModel) -> None:
+        super().test_agent_loop(model)
+
+    @pytest.mark.xfail(
+        reason="the forced call is made, but SmolLM2-135M writes katakana instead of the "
+        "Japanese text it is asked to pass",
+        strict=False,
+    )
+    def test_unicode_tool_call_integration(
+        self,
+        model: BaseChatModel,
+        *,
+        tool_choice: str | None = None,
+        force_tool_call: bool = True,
+    ) -> None:
+        super().test_unicode_tool_call_integration(
+            model, tool_choice=tool_choice, force_tool_call=force_tool_call
+        )
+
+
+class TestChatSolarLlamaCpp(_PeerSuite):
+    """``ChatSolar(base_url=<python -m llama_cpp.server>)``: the openai_compatible profile."""
+
+    @pytest.fixture(autouse=True)
+    def _peer(self, llama_peer: LlamaCppPeer) -> None:
+        type(self).base_url = llama_peer.base_url
+
+    @property
+    def model_override_value(self) -> str:
+        return "solar-pro2"  # llama.cpp's server answers to any model name
+
+    @pytest.mark.xfail(
+        reason="llama-cpp-python's server sends no usage in streams (stream_options is "
+        "ignored); LiteLLM in front of it counts them itself",
+        strict=True,
+    )
+    def test_usage_metadata_streaming(self, model: BaseChatModel) -> None:
+        super().test_usage_metadata_streaming(model)
+
+
+class TestChatSolarLiteLLM(_PeerSuite):
+    """``ChatSolar(base_url=<LiteLLM proxy>, api_key=<its master key>)``."""
+
+    @pytest.fixture(autouse=True)
+    def _peer(self, litellm_peer: LiteLLMPeer) -> None:
+        type(self).base_url = litellm_peer.base_url
+        type(self).api_key = LITELLM_KEY
+
+    @property
+    def supports_model_override(self) -> bool:
+        # LiteLLM serves only the model names of its config; any other is its 400.
+        return False
