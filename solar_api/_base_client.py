@@ -111,11 +111,8 @@ class BaseClient:
         # Taken before every attempt, settled after it (see _send and ratelimit.py).
         self.rate_limiter = rate_limiter
         self._warned_single_turn: set[str] = set()
-from .downgrade import apply_downgrade, find_downgrade, forced_choice_missed, is_validation_error
-from .errors import APIResponseValidationError, connection_error, status_error_from_response
-from .header_checks import check_api_key, check_default_headers
-from .learned import STORE
-from .model_params import apply_model_params
+        # Adaptations already logged at WARNING (once per client and field).
+        self._warned_adapted: set[str] = set()
         self._headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
