@@ -38,7 +38,10 @@ class SummaryProgress:
     def __init__(self, texts: int, *, enabled: bool, desc: str = "Summarizing") -> None:
         self._lock = threading.Lock()
         self._bar: Any = (
-            _tqdm(total=texts, desc=desc, unit="part", dynamic_ncols=True) if enabled else None
+            # mininterval=0: a part is a model call (seconds), so every step is drawn.
+            _tqdm(total=texts, desc=desc, unit="part", dynamic_ncols=True, mininterval=0)
+            if enabled
+            else None
         )
 
     def text(self) -> TextProgress:

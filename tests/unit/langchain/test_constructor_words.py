@@ -95,7 +95,6 @@ def test_accepted_alternate_names() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: SolarEmbeddings(api_key="k", foo=1),
         lambda: SolarSummarizer(api_key="k", foo=1),
         lambda: SolarTranslator(api_key="k", foo=1),
     ],
@@ -103,6 +102,14 @@ def test_accepted_alternate_names() -> None:
 def test_classes_without_model_kwargs_refuse_unknown_words(make: Any) -> None:
     with pytest.raises(ValueError, match="unexpected parameter\\(s\\) 'foo'"):
         make()
+
+
+def test_embeddings_move_unknown_words_into_model_kwargs() -> None:
+    # SolarEmbeddings has model_kwargs (NIM's input_type, truncate...), so the convention
+    # of the chat classes applies: moved with a warning naming the word.
+    with pytest.warns(UserWarning, match="'foo' is not a parameter of SolarEmbeddings"):
+        embeddings = SolarEmbeddings(api_key="k", foo=1)
+    assert embeddings.model_kwargs == {"foo": 1}
 
 
 def test_each_class_takes_its_providers_default_model() -> None:

@@ -185,7 +185,7 @@ async def test_async_env_proxies_are_honoured_and_no_proxy_bypasses(
 
 
 def test_verify_takes_a_directory_of_ca_certificates(
-    sync_transport: str, tls_upstream: tuple[str, Path], tmp_path: Path
+    tls_upstream: tuple[str, Path], tmp_path: Path
 ) -> None:
     # README: "verify=/path/to/ca.pem (or a directory)"; issue 13 item 8.
     url, ca_file = tls_upstream
