@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from solar_api.providers import infer_provider
-from solar_api.registry import MODELS
+from solar_api.providers import MODELS, infer_provider
 
 __all__ = ["model_profile"]
 

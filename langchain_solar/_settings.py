@@ -18,15 +18,14 @@ from pydantic import (
 )
 
 from solar_api import AsyncSolarClient, SolarClient
+from solar_api._factory import ClientOwner
 from solar_api._pickling import key_variable
-from solar_api.defaults import ModelKind, fill_default_model
-from solar_api.factory import ClientOwner
+from solar_api._words import move_unknown_words
+from solar_api.providers import ProviderName
+from solar_api.providers._defaults import ModelKind, fill_default_model
 from solar_api.ratelimit import RateLimiter
-from solar_api.words import move_unknown_words
 
 __all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
-
-ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
 
 
 class SolarConnection(ClientOwner, BaseModel):

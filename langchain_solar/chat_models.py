@@ -35,9 +35,13 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, mo
 from typing_extensions import Self
 
 from solar_api import get_model_info
-from solar_api.response_headers import kept_headers, request_id_of, response_headers
-from solar_api.response_info import response_info
-from solar_api.tokens import EstimatedTokens, TokenCounter, count_message_tokens, token_counter
+from solar_api.response_info import kept_headers, request_id_of, response_headers, response_info
+from solar_api.tasks.tokens import (
+    EstimatedTokens,
+    TokenCounter,
+    count_message_tokens,
+    token_counter,
+)
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._configurable import by_field_name

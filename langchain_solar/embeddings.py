@@ -9,7 +9,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, Field, model_validator
 from typing_extensions import Self
 
-from solar_api.embeddings import EmbeddingKind, EmbeddingPlan, batches, vectors_in_order
+from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, batches, vectors_in_order
 
 from ._errors import langchain_errors
 from ._settings import SolarConnection

@@ -12,7 +12,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from solar_api.chatml import render_chatml
+from solar_api.tasks.chatml import render_chatml
 from solar_api.types import Completion, CompletionRequest
 
 from ._errors import langchain_errors

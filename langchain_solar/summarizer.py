@@ -19,8 +19,8 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
-from solar_api._summary_progress import SummaryProgress, TextProgress
-from solar_api.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.tasks._progress import SummaryProgress, TextProgress
+from solar_api.tasks.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
 from solar_api.types import ChatCompletionRequest
 
 from ._inner_chat import InnerChat, astream_from, child_config, stream_from

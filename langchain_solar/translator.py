@@ -16,7 +16,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
-from solar_api.translate import TranslationPlan, Translator
+from solar_api.tasks.translate import TranslationPlan, Translator
 from solar_api.types import ChatCompletionRequest
 
 from ._inner_chat import InnerChat, astream_from, child_config, stream_from

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import httpx
 from llama_index.core.bridge.pydantic import (
@@ -16,14 +16,13 @@ from llama_index.core.bridge.pydantic import (
 from pydantic import AliasChoices
 
 from solar_api import AsyncSolarClient, SolarClient
-from solar_api.defaults import ModelKind, fill_default_model
-from solar_api.factory import ClientOwner
+from solar_api._factory import ClientOwner
+from solar_api._words import move_unknown_words
+from solar_api.providers import ProviderName
+from solar_api.providers._defaults import ModelKind, fill_default_model
 from solar_api.ratelimit import RateLimiter
-from solar_api.words import move_unknown_words
 
 __all__ = ["SolarConnection"]
-
-ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
 
 
 class SolarConnection(ClientOwner, BaseModel):

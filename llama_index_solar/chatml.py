@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from solar_api.chatml import IM_START, render_chatml
+from solar_api.tasks.chatml import IM_START, render_chatml
 
 from ._messages import messages_to_wire
 

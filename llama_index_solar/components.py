@@ -10,9 +10,9 @@ from llama_index.core.bridge.pydantic import Field, model_validator
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
-from solar_api._summary_progress import SummaryProgress
-from solar_api.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
-from solar_api.translate import TranslationPlan, Translator
+from solar_api.tasks._progress import SummaryProgress
+from solar_api.tasks.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.tasks.translate import TranslationPlan, Translator
 
 from ._settings import SolarConnection
 

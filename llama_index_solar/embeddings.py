@@ -7,7 +7,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, model_validator
 
-from solar_api.embeddings import EmbeddingKind, EmbeddingPlan, vectors_in_order
+from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, vectors_in_order
 
 from ._settings import SolarConnection
 

@@ -37,7 +37,7 @@ from pydantic_core import from_json
 
 from solar_api import get_model_info
 from solar_api.response_info import response_info
-from solar_api.tokens import EstimatedTokens, TokenCounter, token_counter
+from solar_api.tasks.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.types import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -28,9 +28,18 @@ from .errors import (
     StreamInterruptedError,
     UnprocessableEntityError,
 )
-from .learned import LearnedCapabilities, forget_learned_capabilities, learned_capabilities
-from .providers import PROVIDERS, Provider, resolve_endpoint
-from .registry import MODELS, ModelInfo, get_model_info, register_model
+from .providers import (
+    MODELS,
+    PROVIDERS,
+    LearnedCapabilities,
+    ModelInfo,
+    Provider,
+    forget_learned_capabilities,
+    get_model_info,
+    learned_capabilities,
+    register_model,
+    resolve_endpoint,
+)
 from .retry import RetryPolicy
 from .streaming import AsyncStream, Stream
 

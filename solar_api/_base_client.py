@@ -16,20 +16,25 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from ._header_checks import check_api_key, check_default_headers
 from ._pickling import PickledEndpoint
 from ._version import __version__
-from .downgrade import apply_downgrade, find_downgrade, forced_choice_missed, is_validation_error
 from .errors import APIResponseValidationError, connection_error, status_error_from_response
-from .header_checks import check_api_key, check_default_headers
-from .learned import STORE
-from .model_params import apply_model_params
-from .profiles import adapt_body
-from .providers import Provider, ResolvedEndpoint, resolve_endpoint
+from .providers._adapt import adapt_body
+from .providers._downgrade import (
+    apply_downgrade,
+    find_downgrade,
+    forced_choice_missed,
+    is_validation_error,
+)
+from .providers._learned import STORE
+from .providers._model_params import apply_model_params
+from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
+from .providers._registry import get_model_info
 from .ratelimit import RateLimiter
-from .registry import get_model_info
-from .response_headers import kept_headers
+from .response_info import kept_headers
 from .retry import RetryPolicy
-from .tls import pool_options
+from .transports.tls import pool_options
 from .types import (
     ChatCompletion,
     ChatCompletionRequest,

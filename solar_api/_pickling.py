@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import SecretStr
 
-from .providers import Provider, ResolvedEndpoint, resolve_endpoint
+from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
 
 __all__ = ["FALLBACK_KEY_ENV", "PickledEndpoint", "key_variable"]
 

@@ -17,12 +17,12 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike, _calls_a_tool
-from ._transports import async_transport
 from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
 from .response_info import response_info
 from .retry import RetryPolicy
 from .streaming import AsyncStream
-from .tls import CertLike, VerifyLike
+from .transports._choice import async_transport
+from .transports.tls import CertLike, VerifyLike
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -18,7 +18,7 @@ from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
 from .response_info import response_info
 from .retry import RetryPolicy
 from .streaming import Stream
-from .tls import CertLike, VerifyLike
+from .transports.tls import CertLike, VerifyLike
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -6,7 +6,7 @@ budget of a million tokens costs Redis two integers, not a million entries). Wha
 module adds is the policy around it:
 
 - Before each attempt a client takes one request and the request's estimated tokens
-  (`estimate_tokens`: the offline counter of `solar_api.tokens` plus ``max_tokens``),
+  (`estimate_tokens`: the offline counter of `solar_api.tasks.tokens` plus ``max_tokens``),
   waiting until both fit. After a response it settles: the tokens the server reports in
   ``usage`` replace the estimate (the difference is given back, or charged). A stream
   reports no usage to the client before its end, so a stream keeps its estimate.
@@ -41,7 +41,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .errors import SolarError
-from .tokens import EstimatedTokens, count_message_tokens
+from .tasks.tokens import EstimatedTokens, count_message_tokens
 from .types import Usage
 
 __all__ = [

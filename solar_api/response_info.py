@@ -1,6 +1,12 @@
-"""What a response's headers say beyond its body: the request id, and what a gateway
-reports about the call (LiteLLM's ``x-litellm-*``: cost, the model and deployment it
-routed to, its call id, durations).
+"""What a response's headers say beyond its body.
+
+- ``kept_headers``: the headers worth keeping on a parsed response or stream (the request
+  id and every ``x-ratelimit-*``), read back with ``response_headers(completion)``; the
+  adapters put them in their metadata (support tickets and client-side throttling need
+  them);
+- ``response_info``: the request id, and what a gateway reports about the call
+  (LiteLLM's ``x-litellm-*``: cost, the model and deployment it routed to, its call id,
+  durations).
 
 Example::
 
@@ -17,9 +23,32 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 from .errors import REQUEST_ID_HEADERS
 
-__all__ = ["response_info"]
+__all__ = ["kept_headers", "request_id_of", "response_headers", "response_info"]
+
+
+def kept_headers(headers: httpx.Headers | Mapping[str, str]) -> dict[str, str]:
+    """The request-id headers and every ``x-ratelimit-*`` header, names lower-cased."""
+    return {
+        name.lower(): value
+        for name, value in headers.items()
+        if name.lower() in REQUEST_ID_HEADERS or name.lower().startswith("x-ratelimit-")
+    }
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The first request-id header present (names lower-cased)."""
+    return next((headers[h] for h in REQUEST_ID_HEADERS if h in headers), None)
+
+
+def response_headers(parsed: object) -> dict[str, str]:
+    """What `kept_headers` kept for a response parsed by a client ({} if none)."""
+    kept = getattr(parsed, "_response_headers", None)
+    return dict(kept) if isinstance(kept, dict) else {}
+
 
 _LITELLM = "x-litellm-"
 # LiteLLM's numeric headers (costs, spend, durations, counts); the rest stay strings.
@@ -40,7 +69,7 @@ def response_info(headers: Mapping[str, str]) -> dict[str, Any]:
     named without the prefix, ``-`` as ``_``; costs and durations as numbers)."""
     info: dict[str, Any] = {}
     lowered = {k.lower(): v for k, v in headers.items()}
-    request_id = next((lowered[h] for h in REQUEST_ID_HEADERS if h in lowered), None)
+    request_id = request_id_of(lowered)
     if request_id:
         info["request_id"] = request_id
     litellm = {

@@ -36,7 +36,7 @@ def no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _isolated_env(no_env_keys: None) -> Iterator[None]:
     """No test sees a real key or base URL from the developer's environment, nor what an
-    earlier test's fake server taught the process (solar_api.learned)."""
+    earlier test's fake server taught the process (solar_api.providers._learned)."""
     forget_learned_capabilities()
     yield
     forget_learned_capabilities()

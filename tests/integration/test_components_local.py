@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 
 from langchain_solar import SolarEmbeddings, SolarLLM, SolarSummarizer, SolarTranslator
 from solar_api import SolarClient
-from solar_api.summarize import SummaryPlan, summarize
+from solar_api.tasks.summarize import SummaryPlan, summarize
 
 PARAGRAPH = (
     "Solar Mini is a compact large language model from Upstage. It was built with depth "

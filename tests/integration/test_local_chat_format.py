@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from solar_api._llama_server import SMOLLM2_SYSTEM, format_smollm2, render_smollm2
+from solar_api.local._llama_server import SMOLLM2_SYSTEM, format_smollm2, render_smollm2
 
 WEATHER = {
     "type": "function",

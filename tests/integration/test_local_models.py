@@ -39,7 +39,7 @@ def test_the_default_embedding_model_retrieves_the_right_passage() -> None:
 
 def test_a_batch_embeds_each_text_as_if_alone() -> None:
     # llama-cpp-python misreads per-token vectors after the first text of a batch;
-    # solar_api._llama_server embeds such batches one text at a time.
+    # solar_api.local._llama_server embeds such batches one text at a time.
     texts = ["a cat sleeps on the sofa", "the stock market fell today", "rain in Seoul"]
     emb = SolarEmbeddings(provider="local")
     together = emb.embed_documents(texts)

@@ -1,7 +1,7 @@
 """Session-wide test peers: a plain llama.cpp server and LiteLLM's proxy in front of it.
 
 Each is started once, on first use, on a free 127.0.0.1 port, and stopped at the end of
-the session, pass or fail. What the clients learn about a peer (solar_api.learned) is
+the session, pass or fail. What the clients learn about a peer (solar_api.providers._learned) is
 kept for the whole session, as it would be in one long-running process.
 """
 

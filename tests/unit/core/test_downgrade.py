@@ -176,8 +176,8 @@ def test_continue_rejected_by_a_server_that_does_not_know_it() -> None:
 def test_profile_without_tool_choice_asks_in_words() -> None:
     from dataclasses import replace
 
-    from solar_api.profiles import adapt_body
     from solar_api.providers import PROVIDERS
+    from solar_api.providers._adapt import adapt_body
 
     provider = replace(PROVIDERS["openai_compatible"], tool_choice=False)
     out = adapt_body(

@@ -12,7 +12,7 @@ import pytest
 
 import solar_api
 from solar_api import AsyncSolarClient, InternalServerError, SolarClient
-from solar_api.learned import STORE, LearnedCapabilities, _Store
+from solar_api.providers._learned import STORE, LearnedCapabilities, _Store
 from tests.helpers import Scripted, chat_json, fixture_json
 
 URL = "http://127.0.0.1:1/v1"

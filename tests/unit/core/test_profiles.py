@@ -118,8 +118,8 @@ def test_profiles_adapt_before_sending_and_say_so(caplog: pytest.LogCaptureFixtu
 def test_a_provider_that_wants_max_completion_tokens() -> None:
     from dataclasses import replace
 
-    from solar_api.profiles import adapt_body
     from solar_api.providers import PROVIDERS
+    from solar_api.providers._adapt import adapt_body
 
     provider = replace(
         PROVIDERS["openai_compatible"],

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from solar_api import AsyncSolarClient, SolarClient
-from solar_api.chatml import render_chatml
-from solar_api.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
-from solar_api.textsplit import split_text
-from solar_api.translate import TranslationPlan, Translator
+from solar_api.tasks.chatml import render_chatml
+from solar_api.tasks.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.tasks.textsplit import split_text
+from solar_api.tasks.translate import TranslationPlan, Translator
 from tests.helpers import SECRET, Scripted, chat_json, error_response, fixture_json
 
 SEED_REQUEST = fixture_json("seed001_summarization_request.json")

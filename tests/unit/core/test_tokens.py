@@ -10,7 +10,12 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from langchain_solar import ChatSolar
 from llama_index_solar import Solar
-from solar_api.tokens import EstimatedTokens, JSONTokenizer, count_message_tokens, token_counter
+from solar_api.tasks.tokens import (
+    EstimatedTokens,
+    JSONTokenizer,
+    count_message_tokens,
+    token_counter,
+)
 from tests.helpers import FIXTURES, SECRET
 
 SAMPLES = FIXTURES / "token_samples"

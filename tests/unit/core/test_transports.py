@@ -24,7 +24,7 @@ from solar_api import (
     InternalServerError,
     SolarClient,
 )
-from solar_api._aiohttp import AiohttpTransport
+from solar_api.transports._aiohttp import AiohttpTransport
 from tests.faults import (
     close_without_reply,
     fault_server,

@@ -14,7 +14,7 @@ from langchain_solar import chatml_prompt as lc_chatml_prompt
 from langchain_solar import julep_continuation
 from llama_index_solar import Solar
 from llama_index_solar.chatml import chatml_prompt
-from solar_api.chatml import render_chatml
+from solar_api.tasks.chatml import render_chatml
 from tests.helpers import FIXTURES, SECRET, Scripted, fixture_json, sse_response
 
 

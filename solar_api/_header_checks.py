@@ -11,7 +11,7 @@ newline) is refused, not stripped: the key sent is always the key given.
 
 Example::
 
-    from solar_api.header_checks import check_api_key
+    from solar_api._header_checks import check_api_key
 
     check_api_key("sk-abc", "api_key")        # fine
     check_api_key("sk-abc\\n", "api_key")      # ValueError naming api_key, not the key

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from .errors import MissingAPIKeyError
+from ..errors import MissingAPIKeyError
 
-__all__ = ["PROVIDERS", "Provider", "ResolvedEndpoint", "resolve_endpoint"]
+__all__ = ["PROVIDERS", "Provider", "ProviderName", "ResolvedEndpoint", "resolve_endpoint"]
+
+# The names a `provider=` takes; PROVIDERS is keyed by exactly these (checked below), so
+# the adapters' field types and the presets cannot drift apart.
+ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Provider:
         return notes
 
 
-PROVIDERS: dict[str, Provider] = {
+PROVIDERS: dict[ProviderName, Provider] = {
     "upstage": Provider(
         name="upstage",
         label="Upstage console API",
@@ -152,6 +156,10 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
+if set(PROVIDERS) != set(get_args(ProviderName)):  # pragma: no cover - a typo here
+    raise ImportError("PROVIDERS and ProviderName name different providers")
+
+
 @dataclass(frozen=True)
 class ResolvedEndpoint:
     provider: Provider
@@ -187,12 +195,11 @@ def _host_of(url: str) -> str:
 
 def infer_provider(provider: str | None, base_url: str | None) -> Provider:
     if provider is not None:
-        try:
-            return PROVIDERS[provider]
-        except KeyError:
+        if provider not in PROVIDERS:
             raise ValueError(
                 f"provider: got {provider!r}; expected one of {', '.join(sorted(PROVIDERS))}"
-            ) from None
+            )
+        return PROVIDERS[provider]
     if base_url is None:
         return PROVIDERS["upstage"]
     host = _host_of(base_url)

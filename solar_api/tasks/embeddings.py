@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .registry import MODELS
-from .types import EmbeddingResponse
+from ..providers._registry import MODELS
+from ..types import EmbeddingResponse
 
 __all__ = ["EmbeddingPlan", "batches", "document_model", "query_model", "vectors_in_order"]
 

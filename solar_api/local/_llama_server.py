@@ -13,7 +13,7 @@ Gemma 3 knows two roles, ``user`` and ``model``: the template puts the system pr
 the head of the first user turn. Chat completions also carry tool calls and tool results,
 which the template has no place for, so they are written into the turns as text (what
 the model said it called; what the tool returned) rather than dropped.
-Run only as ``python -m solar_api._llama_server --config_file ...``.
+Run only as ``python -m solar_api.local._llama_server --config_file ...``.
 """
 
 from __future__ import annotations

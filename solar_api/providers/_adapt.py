@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .downgrade import DOWNGRADES, apply_downgrade
-from .providers import Provider
+from ._downgrade import DOWNGRADES, apply_downgrade
+from ._presets import Provider
 
 __all__ = ["adapt_body"]
 

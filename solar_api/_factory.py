@@ -12,9 +12,9 @@ from ._base_client import TimeoutLike
 from ._pickling import PickledEndpoint
 from .async_client import AsyncSolarClient
 from .client import SolarClient
-from .providers import ResolvedEndpoint, resolve_endpoint
+from .providers._presets import ResolvedEndpoint, resolve_endpoint
 from .ratelimit import RateLimiter, solar_rate_limiter
-from .tls import CertLike, VerifyLike
+from .transports.tls import CertLike, VerifyLike
 
 __all__ = ["ClientPair", "build_clients"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .providers import infer_provider
-from .registry import MODELS
+from ._presets import infer_provider
+from ._registry import MODELS
 
 __all__ = ["BASE_URL_WORDS", "ModelKind", "default_model", "fill_default_model"]
 

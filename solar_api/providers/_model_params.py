@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .downgrade import apply_downgrade
-from .profiles import warn_adapted
-from .registry import ModelInfo
+from ._adapt import warn_adapted
+from ._downgrade import apply_downgrade
+from ._registry import ModelInfo
 
 __all__ = ["apply_model_params"]
 

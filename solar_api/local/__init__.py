@@ -51,7 +51,7 @@ from typing import Any
 
 import httpx
 
-from .errors import SolarError
+from ..errors import SolarError
 
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
@@ -138,7 +138,7 @@ class LocalModel:
 
     name: str
     label: str
-    chat_format: str  # registered by solar_api._llama_server
+    chat_format: str  # registered by solar_api.local._llama_server
     locate: Callable[[], Path]
     purpose: str
 
@@ -303,7 +303,13 @@ class LocalServer:
             self._progress(f"starting llama.cpp on {self.host}:{self.port}")
             with log_path.open("ab") as log:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "solar_api._llama_server", "--config_file", str(config)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "solar_api.local._llama_server",
+                        "--config_file",
+                        str(config),
+                    ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -432,7 +438,3 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         server.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -226,7 +226,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     Example::
 
         import httpx
-        from solar_api._aiohttp import AiohttpTransport
+        from solar_api.transports._aiohttp import AiohttpTransport
 
         client = httpx.AsyncClient(transport=AiohttpTransport(limits=httpx.Limits()))
     """

@@ -16,13 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from .async_client import AsyncSolarClient
-from .client import SolarClient
-from .errors import ContextLengthExceededError
-from .registry import get_model_info
+from ..async_client import AsyncSolarClient
+from ..client import SolarClient
+from ..errors import ContextLengthExceededError
+from ..providers._registry import get_model_info
+from ..types import ChatCompletionRequest
+from ._reply import reply_text
 from .textsplit import split_text
 from .tokens import EstimatedTokens, TokenCounter
-from .types import ChatCompletion, ChatCompletionRequest
 
 __all__ = [
     "MIN_CHARS",
@@ -143,19 +144,13 @@ class SummaryPlan:
         )
 
 
-def _content(response: ChatCompletion) -> str:
-    if not response.choices:
-        raise ValueError("The server returned no choices for a summary.")
-    return (response.choices[0].message.content or "").strip()
-
-
 def _halves(text: str) -> list[str]:
     return split_text(text, len(text) // 2 + 1)
 
 
 def _sync_call(client: SolarClient | ChatCall) -> ChatCall:
     if isinstance(client, SolarClient):
-        return lambda request: _content(client.chat(request))
+        return lambda request: reply_text(client.chat(request), "summary")
     return client
 
 
@@ -163,7 +158,7 @@ def _async_call(client: AsyncSolarClient | AsyncChatCall) -> AsyncChatCall:
     if isinstance(client, AsyncSolarClient):
 
         async def call(request: ChatCompletionRequest) -> str:
-            return _content(await client.chat(request))
+            return reply_text(await client.chat(request), "summary")
 
         return call
     return client

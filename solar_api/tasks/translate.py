@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from .async_client import AsyncSolarClient
-from .client import SolarClient
-from .errors import NotFoundError
-from .registry import get_model_info
-from .types import ChatCompletion, ChatCompletionRequest
+from ..async_client import AsyncSolarClient
+from ..client import SolarClient
+from ..errors import NotFoundError
+from ..providers._registry import get_model_info
+from ..types import ChatCompletionRequest
+from ._reply import reply_text
 
-__all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator", "translation_text"]
+__all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator"]
 
 logger = logging.getLogger("solar_api")
 
@@ -96,12 +97,6 @@ class TranslationPlan:
         )
 
 
-def translation_text(response: ChatCompletion) -> str:
-    if not response.choices:
-        raise ValueError("The server returned no choices for a translation.")
-    return (response.choices[0].message.content or "").strip()
-
-
 class Translator:
     """Translates with `plan`; after a 404 for a dedicated model, prompts the chat model.
 
@@ -130,7 +125,7 @@ class Translator:
     def translate(self, client: SolarClient | ChatCall, text: str) -> str:
         """Translate with the client, or a function from a request to the reply's text."""
         call: ChatCall = (
-            (lambda r: translation_text(client.chat(r)))
+            (lambda r: reply_text(client.chat(r), "translation"))
             if isinstance(client, SolarClient)
             else client
         )
@@ -144,7 +139,7 @@ class Translator:
     async def atranslate(self, client: AsyncSolarClient | AsyncChatCall, text: str) -> str:
         async def via_client(request: ChatCompletionRequest) -> str:
             assert isinstance(client, AsyncSolarClient)
-            return translation_text(await client.chat(request))
+            return reply_text(await client.chat(request), "translation")
 
         call = via_client if isinstance(client, AsyncSolarClient) else client
         try:
