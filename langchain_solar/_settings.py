@@ -4,76 +4,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import httpx
 from langchain_core.language_models import LangSmithParams
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, model_validator
 
-from solar_api import AsyncSolarClient, SolarClient
-from solar_api._factory import ClientOwner
 from solar_api._pickling import key_variable
 from solar_api._words import move_unknown_words
-from solar_api.providers import ProviderName
+from solar_api.connection import Connection
 from solar_api.providers._defaults import ModelKind, fill_default_model
-from solar_api.ratelimit import RateLimiter
 
 __all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
 
 
-class SolarConnection(ClientOwner, BaseModel):
-    """Where requests go and how: provider, URL, key, timeouts, retries, HTTP clients."""
-
-    # hide_input_in_errors: a validation error must never print the given key.
-    model_config = ConfigDict(
-        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
-    )
-
-    # Accepted alternate names are validation aliases, not aliases: type checkers and
-    # help() then show the field's own name (pydantic's dataclass_transform reads alias=).
-    api_key: str | SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("api_key", "upstage_api_key")
-    )
-    """Read from the provider's variable (``UPSTAGE_API_KEY``...) when not given; kept as
-    a ``SecretStr``. Also accepted as ``upstage_api_key`` (ChatUpstage's name)."""
-    base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("base_url", "api_base", "upstage_api_base")
-    )
-    """Server URL; read from ``UPSTAGE_BASE_URL`` (or ``UPSTAGE_API_BASE``),
-    ``NVIDIA_BASE_URL``, ``JULEP_BASE_URL``. Also ``api_base``/``upstage_api_base``."""
-    provider: ProviderName | None = None
-    """Inferred from ``base_url`` when not given; ``upstage`` without either."""
-    timeout: float | httpx.Timeout | None = Field(
-        default=None, validation_alias=AliasChoices("timeout", "request_timeout")
-    )
-    """Seconds (or an ``httpx.Timeout``); default 60 s, 5 s to connect."""
-    max_retries: int = Field(default=2, ge=0)
-    default_headers: dict[str, str] | None = None
-    proxy: str | None = None
-    """An HTTP(S) proxy URL; by default HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply."""
-    verify: bool | str | None = None
-    """TLS verification: on by default; False, or a CA bundle path for a private CA."""
-    cert: str | tuple[str, str] | None = None
-    """A client certificate: a PEM file, or (certificate, key) files."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    rate_limiter: RateLimiter | None = Field(default=None, exclude=True)
-    """A ``solar_api.ratelimit`` limiter (``RedisRateLimiter`` is shared by every process)."""
-
-    _client: SolarClient = PrivateAttr()
-    _async_client: AsyncSolarClient = PrivateAttr()
-
-    @field_validator("api_key", mode="after")
-    @classmethod
-    def _secret_key(cls, value: str | SecretStr | None) -> SecretStr | None:
-        return SecretStr(value) if isinstance(value, str) else value
+class SolarConnection(Connection):
+    """Where requests go and how (`solar_api.connection.Connection`'s words), with the
+    LangChain classes' handling of unknown words, default models and pickles."""
 
     # The words a class's model is given by, and which kind of default it takes when
     # none is given (the provider's, see solar_api/defaults.py).

@@ -10,7 +10,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -34,7 +34,7 @@ from .providers._registry import get_model_info
 from .ratelimit import RateLimiter
 from .response_info import kept_headers
 from .retry import RetryPolicy
-from .transports.tls import pool_options
+from .transports.tls import CertLike, VerifyLike, pool_options
 from .types import (
     ChatCompletion,
     ChatCompletionRequest,
@@ -42,6 +42,9 @@ from .types import (
     StreamOptions,
     WireModel,
 )
+
+if TYPE_CHECKING:
+    from .connection import Connection
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
 
@@ -52,6 +55,8 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=WireModel)
+# The pool type a client sends on (and takes as http_client).
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 TimeoutLike = float | httpx.Timeout | None
 
@@ -67,7 +72,7 @@ def coerce_timeout(timeout: TimeoutLike) -> httpx.Timeout:
     return httpx.Timeout(float(timeout), connect=min(5.0, float(timeout)))
 
 
-class BaseClient:
+class BaseClient(Generic[H]):
     """Configuration and pure helpers shared by `SolarClient` and `AsyncSolarClient`."""
 
     def __init__(
@@ -80,12 +85,21 @@ class BaseClient:
         max_retries: int = 2,
         default_headers: dict[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
-        pool_settings: dict[str, Any] | None = None,
+        http_client: H | None = None,
+        proxy: str | httpx.Proxy | None = None,
+        verify: VerifyLike = True,
+        cert: CertLike = None,
+        trust_env: bool = True,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
         # Proxy/TLS/trust_env for the pools this client makes, checked now (a bad CA path
         # fails here) and turned into httpx options when a pool is made.
-        self._pool_settings = pool_settings or {}
+        self._pool_settings: dict[str, Any] = {
+            "proxy": proxy,
+            "verify": verify,
+            "cert": cert,
+            "trust_env": trust_env,
+        }
         pool_options(**self._pool_settings)
         self._endpoint: ResolvedEndpoint = resolve_endpoint(
             provider=provider, base_url=base_url, api_key=api_key
@@ -124,8 +138,39 @@ class BaseClient:
             "User-Agent": f"solar-integrations/{__version__}",
             **(default_headers or {}),
         }
+        self._user_http = http_client
+        self._reset_transport()
 
-    _user_http: httpx.Client | httpx.AsyncClient | None
+    @classmethod
+    def from_connection(
+        cls,
+        connection: Connection,
+        endpoint: ResolvedEndpoint,
+        http_client: H | None,
+        rate_limiter: RateLimiter | None,
+    ) -> Self:
+        """A client for an adapter's `connection`, on the `endpoint` it resolved."""
+        client = cls(
+            api_key=endpoint.api_key,
+            base_url=endpoint.base_url,
+            provider=endpoint.provider.name,
+            timeout=connection.timeout,
+            max_retries=connection.max_retries,
+            retry_policy=connection.retry_policy,
+            default_headers=connection.default_headers,
+            http_client=http_client,
+            proxy=connection.proxy,
+            verify=True if connection.verify is None else connection.verify,
+            cert=connection.cert,
+            trust_env=connection.trust_env,
+            rate_limiter=rate_limiter,
+        )
+        # Where each value came from (given or read from the environment), which the
+        # client's pickles and its owner's depend on.
+        client._endpoint = endpoint
+        return client
+
+    _user_http: H | None
 
     # -- pickling: never carries the key or a pool ------------------------------------
     _UNPICKLED: tuple[str, ...] = ("_user_http",)
@@ -147,7 +192,6 @@ class BaseClient:
 
     def _reset_transport(self) -> None:
         """Forget pools and per-process state (after unpickling)."""
-        self._user_http = None
 
     @property
     def _pool_options(self) -> dict[str, Any]:
@@ -375,10 +419,12 @@ class BaseClient:
         try:
             wire = req.to_wire()
         except PydanticSerializationError as exc:
-            fields = [f for f in ("tools", "messages", "response_format") if getattr(req, f, None)]
+            named: list[str] = [
+                f for f in ("tools", "messages", "response_format") if getattr(req, f, None)
+            ]
             raise ValueError(
                 f"request: a value is not JSON-serializable ({exc}); check "
-                f"{', '.join([*fields, 'model_kwargs'])}: they must hold plain JSON values"
+                f"{', '.join([*named, 'model_kwargs'])}: they must hold plain JSON values"
             ) from None
         body = adapt_body(wire, profile, self._warned_adapted)
         if stream:

@@ -14,15 +14,12 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, TimeoutLike, _calls_a_tool
-from .ratelimit import RateLimiter, estimate_tokens, usage_tokens
+from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool
+from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
-from .retry import RetryPolicy
 from .streaming import AsyncStream
 from .transports._choice import async_transport
-from .transports.tls import CertLike, VerifyLike
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -37,7 +34,7 @@ from .types import (
 __all__ = ["AsyncSolarClient"]
 
 
-class AsyncSolarClient(BaseClient):
+class AsyncSolarClient(BaseClient[httpx.AsyncClient]):
     """Asynchronous client; the same methods as `SolarClient`, awaited.
 
     Example::
@@ -56,39 +53,6 @@ class AsyncSolarClient(BaseClient):
 
         asyncio.run(main())
     """
-
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None = None,
-        base_url: str | None = None,
-        provider: str | None = None,
-        timeout: TimeoutLike = None,
-        max_retries: int = 2,
-        default_headers: dict[str, str] | None = None,
-        retry_policy: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        proxy: str | httpx.Proxy | None = None,
-        verify: VerifyLike = True,
-        cert: CertLike = None,
-        trust_env: bool = True,
-        rate_limiter: RateLimiter | None = None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            provider=provider,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            retry_policy=retry_policy,
-            pool_settings={"proxy": proxy, "verify": verify, "cert": cert, "trust_env": trust_env},
-            rate_limiter=rate_limiter,
-        )
-        self._user_http = http_client
-        self._reset_transport()
-
-    _user_http: httpx.AsyncClient | None
 
     _UNPICKLED = ("_user_http", "_pools", "_sleep")
 

@@ -1,0 +1,216 @@
+"""Every connection word, declared once: the pydantic model the adapters inherit.
+
+LangChain's and LlamaIndex's classes (``ChatSolar``, ``Solar``, the embeddings, the
+summarizers) inherit `Connection`, so each word (key, base URL, provider, timeout,
+retries, headers, proxy, TLS, HTTP clients, rate limiter) has one type, one default and
+one description, and every word the clients take can be given to every adapter.
+`Connection` builds the pair of clients its owner sends on (`SolarClient.from_connection`).
+
+Example::
+
+    from solar_api.connection import Connection
+
+    conn = Connection(base_url="http://127.0.0.1:8080/v1", timeout=30)
+    conn._connect()
+    conn.list_models()
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, SupportsIndex
+
+import httpx
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
+
+from ._base_client import coerce_timeout
+from ._pickling import PickledEndpoint
+from .async_client import AsyncSolarClient
+from .client import SolarClient
+from .providers import ProviderName, resolve_endpoint
+from .ratelimit import RateLimiter, solar_rate_limiter
+from .retry import RetryPolicy
+
+__all__ = ["Connection"]
+
+
+class Connection(BaseModel):
+    """Where requests go and how: provider, URL, key, timeouts, retries, pools."""
+
+    # hide_input_in_errors: a validation error must never print the given key.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+    )
+
+    # Accepted alternate names are validation aliases, not aliases: type checkers and
+    # help() then show the field's own name (pydantic's dataclass_transform reads alias=).
+    api_key: str | SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        validation_alias=AliasChoices("api_key", "upstage_api_key"),
+        description="Read from the provider's variable (UPSTAGE_API_KEY...) when not given; "
+        "kept as a SecretStr, never serialized. Also accepted as upstage_api_key.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("base_url", "api_base", "upstage_api_base"),
+        description="Server URL; read from UPSTAGE_BASE_URL (or UPSTAGE_API_BASE), "
+        "NVIDIA_BASE_URL, JULEP_BASE_URL. Also accepted as api_base/upstage_api_base.",
+    )
+    provider: ProviderName | None = Field(
+        default=None, description="Inferred from base_url when not given; upstage without either."
+    )
+    timeout: float | httpx.Timeout | None = Field(
+        default=None,
+        validation_alias=AliasChoices("timeout", "request_timeout"),
+        description="Seconds (or an httpx.Timeout); default 60 s, 5 s to connect.",
+    )
+    max_retries: int = Field(
+        default=2, ge=0, description="Retries of a failed attempt (429, 5xx, connection errors)."
+    )
+    retry_policy: RetryPolicy | None = Field(
+        default=None,
+        exclude=True,
+        description="A solar_api.RetryPolicy (backoff, retried statuses); max_retries when unset.",
+    )
+    default_headers: dict[str, str] | None = Field(
+        default=None, description="Headers sent with every request."
+    )
+    proxy: str | None = Field(
+        default=None,
+        description="An HTTP(S) proxy URL; by default HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply.",
+    )
+    verify: bool | str | None = Field(
+        default=None,
+        description="TLS verification: on by default; False, or a CA bundle path.",
+    )
+    cert: str | tuple[str, str] | None = Field(
+        default=None, description="A client certificate: a PEM file, or (certificate, key) files."
+    )
+    trust_env: bool = Field(
+        default=True,
+        description="Whether the pools read proxies and CA bundles from the environment.",
+    )
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    rate_limiter: RateLimiter | None = Field(
+        default=None,
+        exclude=True,
+        description="A solar_api.ratelimit limiter (RedisRateLimiter is shared by every process).",
+    )
+
+    _client: SolarClient = PrivateAttr()
+    _async_client: AsyncSolarClient = PrivateAttr()
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _secret_key(cls, value: str | SecretStr | None) -> SecretStr | None:
+        return SecretStr(value) if isinstance(value, str) else value
+
+    @field_validator("timeout", mode="after")
+    @classmethod
+    def _valid_timeout(cls, value: float | httpx.Timeout | None) -> float | httpx.Timeout | None:
+        if value is not None:
+            coerce_timeout(value)  # a ValueError naming timeout and what it takes
+        return value
+
+    def _connect(self) -> None:
+        """Resolve provider, URL and key (reading the environment) and build the clients."""
+        endpoint = resolve_endpoint(
+            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+        )
+        # One limiter for both clients: sync and async calls draw on one budget.
+        limiter = solar_rate_limiter(self.rate_limiter)
+        self._client = SolarClient.from_connection(self, endpoint, self.http_client, limiter)
+        self._async_client = AsyncSolarClient.from_connection(
+            self, endpoint, self.http_async_client, limiter
+        )
+        self.api_key = endpoint.api_key
+        self.base_url = endpoint.base_url
+
+    # -- pickling (see _pickling.py): the adapters' __getstate__ use _pickled_fields ----
+    def _pickled_fields(self) -> dict[str, Any]:
+        """The fields a pickle carries in place of the live ones: the resolved provider,
+        the base URL only if it was given, no key and no HTTP clients."""
+        pickled = PickledEndpoint.of(self._client._endpoint)
+        return {
+            "provider": pickled.provider,
+            "base_url": pickled.base_url,
+            "api_key": None,
+            "http_client": None,
+            "http_async_client": None,
+        }
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # The pickle also says whether a key was given (to read it again on load).
+        key_env = PickledEndpoint.of(self._client._endpoint).key_env
+        return (_unpickle, (type(self), self.__getstate__(), key_env))
+
+    def _reread_key(self, key_env: str) -> None:
+        pickled = PickledEndpoint(provider=self.provider_name, base_url=None, key_env=key_env)
+        endpoint = pickled.reread_key(self._client._endpoint, type(self).__name__)
+        for client in (self._client, self._async_client):
+            client._endpoint = replace(endpoint)
+            client._own_headers = {}
+        self.api_key = endpoint.api_key
+
+    @property
+    def provider_name(self) -> str:
+        return self._client.provider.name
+
+    def __repr_args__(self) -> Any:
+        # pydantic's repr: the provider that was resolved, not None when it was inferred.
+        private = getattr(self, "__pydantic_private__", None) or {}
+        resolved = private.get("_client") if isinstance(private, dict) else None
+        for name, value in super().__repr_args__():
+            if name == "provider" and value is None and resolved is not None:
+                value = resolved.provider.name
+            yield name, value
+
+    def list_models(self) -> list[str]:
+        """The model names the server lists (GET /models)."""
+        return [m.id for m in self._client.list_models().data]
+
+    async def alist_models(self) -> list[str]:
+        return [m.id for m in (await self._async_client.list_models()).data]
+
+    def close(self) -> None:
+        """Close the sync connection pool (it is made again if the object is used)."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's async connection pool.
+
+        Needed only when that loop is closed by hand without ``shutdown_asyncgens()``;
+        ``asyncio.run`` and ``asyncio.Runner`` close it themselves.
+        """
+        await self._async_client.aclose()
+
+    def check_model(self, model: str) -> None:
+        """Raise ``ValueError`` unless the server lists `model` (one GET /models).
+
+        Never called at construction: a model name is checked only when asked.
+        """
+        available = self.list_models()
+        if model not in available:
+            raise ValueError(
+                f"model: got {model!r}; the server at {self.base_url} lists "
+                f"{', '.join(available) or 'no models'}"
+            )
+
+
+def _unpickle(cls: type[Connection], state: dict[str, Any], key_env: str | None) -> Connection:
+    obj = cls.__new__(cls)
+    obj.__setstate__(state)  # type: ignore[attr-defined]  # the adapter's (pydantic's)
+    if key_env is not None:
+        obj._reread_key(key_env)
+    return obj
