@@ -38,7 +38,7 @@ IGNORED = frozenset({"tool_choice_required"})
 @dataclass(frozen=True)
 class LearnedCapabilities:
     """What one server showed it does not take (``rejected``: the labels of
-    `solar_api.providers._downgrade.DOWNGRADES`) or takes without honouring (``ignored``)."""
+    `solar_api.providers.capabilities.CAPABILITIES`) or takes without honouring (``ignored``)."""
 
     rejected: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()

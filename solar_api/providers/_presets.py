@@ -63,32 +63,18 @@ class Provider:
     base_url_env_fallbacks: tuple[str, ...] = ()
 
     def adaptations(self) -> list[str]:
-        """What the request builder changes for this provider, for docs and logs."""
-        notes = []
-        if not self.stream_usage:
-            notes.append("no stream_options")
+        """What the request builder changes for this provider, for docs and logs: the
+        capabilities it lacks (the README wording of the table in capabilities.py), then
+        the defaults it fills in."""
+        from .capabilities import CAPABILITIES  # the table reads Provider's flags
+
+        notes = [cap.readme for cap in CAPABILITIES if cap.supported and not cap.supported(self)]
         if self.json_schema_style == "llama_cpp":
             notes.append("json_schema as json_object+schema")
-        if not self.tool_choice_required:
-            notes.append('"required" with one tool as that tool')
-        if not self.null_assistant_content:
-            notes.append('tool-call turns with content ""')
         if self.default_max_tokens is not None:
             notes.append(f"max_tokens {self.default_max_tokens} when unset")
         if self.default_read_timeout is not None:
             notes.append(f"read timeout {self.default_read_timeout:.0f} s when unset")
-        if not self.parallel_tool_calls:
-            notes.append("no parallel_tool_calls")
-        if not self.tool_choice:
-            notes.append("tool_choice as an instruction")
-        if not self.message_names:
-            notes.append("names moved into the text")
-        if not self.json_object:
-            notes.append("JSON mode as an instruction")
-        if self.max_tokens_field != "max_tokens":
-            notes.append(f"max_tokens sent as {self.max_tokens_field}")
-        if not self.continuation:
-            notes.append("continue turns dropped")
         return notes
 
 

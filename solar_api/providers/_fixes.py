@@ -1,0 +1,137 @@
+"""How a request body is checked for a field, and changed so a server takes it.
+
+Each fix carries the meaning over where dropping the field would change it: a forced
+``tool_choice`` becomes an instruction, ``"none"`` drops the tools, a JSON schema becomes
+an instruction to follow it, message names move into the text. The capability table
+(``capabilities.py``) says which check and fix belong to which capability.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "Body",
+    "drop",
+    "fix_continuation",
+    "fix_max_tokens",
+    "fix_names",
+    "fix_null_content",
+    "fix_required",
+    "fix_response_format",
+    "fix_tool_choice",
+    "sent",
+    "sent_continue",
+    "sent_names",
+    "sent_null_content",
+    "sent_required",
+    "tool_names",
+]
+
+Body = dict[str, Any]
+
+
+def _instruct(body: Body, text: str) -> None:
+    body["messages"] = [*body.get("messages", []), {"role": "system", "content": text}]
+
+
+def drop(field: str) -> Callable[[Body], None]:
+    def fix(body: Body) -> None:
+        body.pop(field, None)
+
+    return fix
+
+
+def fix_tool_choice(body: Body) -> None:
+    choice = body.pop("tool_choice", None)
+    if choice == "none":
+        body.pop("tools", None)  # "call no tool" without the field: offer no tools
+    elif choice == "required":
+        _instruct(body, "Answer by calling one of the available tools.")
+    elif isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        _instruct(body, f"Answer by calling the tool `{name}`.")
+
+
+def _is_null_content(message: dict[str, Any]) -> bool:
+    return (
+        message.get("role") == "assistant" and "content" in message and message["content"] is None
+    )
+
+
+def fix_null_content(body: Body) -> None:
+    for message in body.get("messages", []):
+        if _is_null_content(message):
+            message["content"] = ""
+
+
+def sent_null_content(body: Body) -> bool:
+    return any(_is_null_content(m) for m in body.get("messages", []))
+
+
+def tool_names(body: Body) -> list[str]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    return [str((t.get("function") or {}).get("name")) for t in tools if isinstance(t, dict)]
+
+
+def fix_required(body: Body) -> None:
+    """ "required" as a server that ignores it enforces: one tool named, several listed."""
+    names = tool_names(body)
+    if len(names) == 1:
+        body["tool_choice"] = {"type": "function", "function": {"name": names[0]}}
+    elif names:
+        listed = ", ".join(f"`{n}`" for n in names)
+        _instruct(body, f"Answer by calling one of the available tools: {listed}.")
+
+
+def sent_required(body: Body) -> bool:
+    return body.get("tool_choice") == "required" and bool(tool_names(body))
+
+
+def fix_names(body: Body) -> None:
+    for message in body.get("messages", []):
+        name = message.pop("name", None)
+        if name and isinstance(message.get("content"), str) and message["role"] != "tool":
+            message["content"] = f"{name}: {message['content']}"
+
+
+def fix_max_tokens(body: Body) -> None:
+    if "max_tokens" in body:
+        body["max_completion_tokens"] = body.pop("max_tokens")
+
+
+def fix_response_format(body: Body) -> None:
+    fmt = body.pop("response_format", None) or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema")
+    if schema is not None:
+        _instruct(
+            body,
+            "Reply with one JSON object that follows this JSON schema, and nothing else:\n"
+            + json.dumps(schema, ensure_ascii=False),
+        )
+    elif fmt.get("type") == "json_object":
+        _instruct(body, "Reply with one JSON object and nothing else.")
+
+
+def fix_continuation(body: Body) -> None:
+    messages = body.get("messages", [])
+    if messages and messages[-1].get("continue") and not messages[-1].get("content"):
+        messages.pop()  # the model answers as the assistant anyway
+    for message in messages:
+        message.pop("continue", None)
+
+
+def sent_continue(body: Body) -> bool:
+    return any("continue" in m for m in body.get("messages", []))
+
+
+def sent(field: str) -> Callable[[Body], bool]:
+    return lambda body: field in body
+
+
+def sent_names(body: Body) -> bool:
+    return any("name" in m for m in body.get("messages", []))
