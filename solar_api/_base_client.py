@@ -39,6 +39,7 @@ from .types import (
     ChatCompletion,
     ChatCompletionRequest,
     CompletionRequest,
+    ResponseModel,
     StreamOptions,
     WireModel,
 )
@@ -456,7 +457,7 @@ class BaseClient(Generic[H]):
                 status_code=response.status_code,
                 body=response.text[:500],
             ) from None
-        if isinstance(parsed, WireModel):
+        if isinstance(parsed, ResponseModel):
             parsed._response_headers = kept_headers(response.headers)
         return parsed
 
