@@ -101,10 +101,11 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(path: Path, table: str) -> None:
+def update_readme(path: Path, table: str, start: str = START, end: str = END) -> None:
+    """Replace what stands between the `start` and `end` markers of `path` with `table`."""
     text = path.read_text()
-    if START not in text or END not in text:
-        raise ValueError(f"{path}: no {START} ... {END} block to replace")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+    if start not in text or end not in text:
+        raise ValueError(f"{path}: no {start} ... {end} block to replace")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{table}\n{end}{tail}")

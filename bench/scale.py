@@ -143,15 +143,6 @@ def markdown(rows: list[dict[str, Any]], rps: int) -> str:
     return "\n".join(lines)
 
 
-def update_readme(path: Path, table: str) -> None:
-    text = path.read_text()
-    if START not in text or END not in text:
-        raise ValueError(f"{path}: no {START} ... {END} block to replace")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{START}\n{table}\n{END}{tail}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rps", type=int, default=20, help="the server's limit")
@@ -166,7 +157,9 @@ def main() -> None:
     (RESULTS / "scale.md").write_text(table + "\n")
     print(table)
     if args.readme:
-        update_readme(ROOT / "README.md", table)
+        from bench.report import update_readme
+
+        update_readme(ROOT / "README.md", table, START, END)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool
+from ._closing import Closing
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import Stream
@@ -30,7 +30,7 @@ from .types import (
 __all__ = ["SolarClient"]
 
 
-class SolarClient(BaseClient[httpx.Client]):
+class SolarClient(BaseClient[httpx.Client], Closing):
     """Synchronous client for Solar and any OpenAI-compatible server.
 
     Example::
@@ -188,14 +188,3 @@ class SolarClient(BaseClient[httpx.Client]):
         if self._http is not None:
             self._http.close()
             self._http = None
-
-    def __enter__(self) -> SolarClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import httpx
 from pydantic import ValidationError
 
+from ._closing import Closing
 from .errors import (
     APIResponseValidationError,
     APIStreamError,
@@ -154,7 +155,7 @@ class _StreamState(Generic[T]):
         )
 
 
-class Stream(Generic[T]):
+class Stream(Generic[T], Closing):
     """Iterate typed chunks; closes the response when exhausted, broken or closed.
 
     Example::
@@ -188,17 +189,6 @@ class Stream(Generic[T]):
 
     def close(self) -> None:
         self.response.close()
-
-    def __enter__(self) -> Stream[T]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class AsyncStream(Generic[T]):

@@ -10,8 +10,9 @@ notebooks and text on a terminal.
 from __future__ import annotations
 
 import threading
-from types import TracebackType
 from typing import Any
+
+from .._closing import Closing
 
 __all__ = ["SummaryProgress"]
 
@@ -28,7 +29,7 @@ def _tqdm(**kwargs: Any) -> Any:
         return text_tqdm(**kwargs)
 
 
-class SummaryProgress:
+class SummaryProgress(Closing):
     """``with SummaryProgress(len(texts), enabled=True) as bar:`` then, per text,
     ``hook = bar.text()``; pass ``hook`` as ``on_progress`` and call ``hook.finish()``.
 
@@ -61,17 +62,6 @@ class SummaryProgress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
-
-    def __enter__(self) -> SummaryProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class TextProgress:
