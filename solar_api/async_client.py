@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool
+from ._closing import AsyncClosing
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import AsyncStream
@@ -34,7 +34,7 @@ from .types import (
 __all__ = ["AsyncSolarClient"]
 
 
-class AsyncSolarClient(BaseClient[httpx.AsyncClient]):
+class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
     """Asynchronous client; the same methods as `SolarClient`, awaited.
 
     Example::
@@ -192,14 +192,3 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient]):
         own = pools.get(loop) if loop is not None else None
         if own is not None:
             await own.aclose()
-
-    async def __aenter__(self) -> AsyncSolarClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from pydantic import ValidationError
 
-from ._closing import Closing
+from ._closing import AsyncClosing, Closing
 from .errors import (
     APIResponseValidationError,
     APIStreamError,
@@ -191,7 +190,7 @@ class Stream(Generic[T], Closing):
         self.response.close()
 
 
-class AsyncStream(Generic[T]):
+class AsyncStream(Generic[T], AsyncClosing):
     """The async twin of `Stream`."""
 
     def __init__(self, response: httpx.Response, cast_to: type[T]):
@@ -220,17 +219,6 @@ class AsyncStream(Generic[T]):
 
     async def aclose(self) -> None:
         await self.response.aclose()
-
-    async def __aenter__(self) -> AsyncStream[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def _loads_lenient(data: str) -> Any:
