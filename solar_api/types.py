@@ -21,6 +21,8 @@ from pydantic import (
     model_serializer,
 )
 
+from .sampling import SamplingParams
+
 __all__ = [
     "AssistantMessage",
     "ChatCompletion",
@@ -147,22 +149,17 @@ class StreamOptions(WireModel):
     include_usage: bool = True
 
 
-class _SamplingParams(WireModel):
+class _RequestParams(WireModel, SamplingParams):
+    # temperature, top_p, max_tokens, the penalties and seed come from SamplingParams.
     model: str = Field(min_length=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    max_tokens: int | None = Field(default=None, ge=1)
     stop: str | list[str] | None = None
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
     n: int | None = Field(default=None, ge=1)
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     user: str | None = None
 
 
-class ChatCompletionRequest(_SamplingParams):
+class ChatCompletionRequest(_RequestParams):
     messages: list[Message] = Field(min_length=1)
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
@@ -175,7 +172,7 @@ class ChatCompletionRequest(_SamplingParams):
     length: Literal["short", "medium", "long", "auto"] | None = None
 
 
-class CompletionRequest(_SamplingParams):
+class CompletionRequest(_RequestParams):
     prompt: str | list[str]
     best_of: int | None = Field(default=None, ge=1)
     logprobs: int | None = Field(default=None, ge=0, le=5)
