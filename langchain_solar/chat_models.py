@@ -43,6 +43,7 @@ from solar_api.tasks.tokens import (
     count_message_tokens,
     token_counter,
 )
+from solar_api.tool_choice import resolve_tool_choice
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._configurable import by_field_name
@@ -62,7 +63,6 @@ from ._settings import SolarConnection, check_model_kwargs, langsmith_params, se
 __all__ = ["ChatSolar"]
 
 _ToolChoice = str | bool | dict[str, Any] | None
-_BUILTIN_TOOL_CHOICES = {"auto", "none", "required"}
 
 
 class ChatSolar(BaseChatModel, SolarConnection, SamplingParams):
@@ -503,18 +503,15 @@ _REQUEST_FIELDS = {"model", "messages", "stream", "stream_options"}
 def _resolve_tool_choice(
     choice: str | bool | dict[str, Any], names: list[str]
 ) -> str | dict[str, Any]:
-    if choice is True or choice == "any":
+    # LangChain's own spelling: True means "call some tool"; the rest is shared.
+    if choice is True:
         return "required"
-    if isinstance(choice, dict):
-        return choice
-    if isinstance(choice, str):
-        if choice in _BUILTIN_TOOL_CHOICES:
-            return choice
-        if choice in names:
-            return {"type": "function", "function": {"name": choice}}
-        raise ValueError(
-            f"tool_choice: got {choice!r}; expected 'auto', 'none', 'any', 'required', True, "
-            f"or one of the bound tools: {', '.join(names) or '(none bound)'}"
+    if isinstance(choice, str | dict):
+        return resolve_tool_choice(
+            choice,
+            names,
+            expected="'auto', 'none', 'any', 'required', True, or one of the bound tools",
+            none_bound="(none bound)",
         )
     raise ValueError(f"tool_choice: got {choice!r}; expected a string, bool or dict")
 

@@ -39,6 +39,7 @@ from solar_api import get_model_info
 from solar_api.response_info import response_info
 from solar_api.sampling import SamplingParams
 from solar_api.tasks.tokens import EstimatedTokens, TokenCounter, token_counter
+from solar_api.tool_choice import resolve_tool_choice
 from solar_api.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -492,17 +493,11 @@ _SET_BY_SOLAR = {"model", "messages", "prompt", "stream", "stream_options"}
 def _resolve_tool_choice(
     choice: str | dict[str, Any] | None, required: bool, names: list[str]
 ) -> str | dict[str, Any] | None:
+    # LlamaIndex's own spelling: no choice but tool_required=True; the rest is shared.
     if choice is None:
         return "required" if required else None
-    if isinstance(choice, dict) or choice in ("auto", "none", "required"):
-        return choice
-    if choice == "any":
-        return "required"
-    if choice in names:
-        return {"type": "function", "function": {"name": choice}}
-    raise ValueError(
-        f"tool_choice: got {choice!r}; expected 'auto', 'none', 'required' or one of the "
-        f"tools: {', '.join(names)}"
+    return resolve_tool_choice(
+        choice, names, expected="'auto', 'none', 'required' or one of the tools"
     )
 
 
