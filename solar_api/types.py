@@ -87,6 +87,18 @@ class ToolCall(WireModel):
     type: str = "function"
     function: FunctionCall
 
+    @classmethod
+    def of(cls, id: str, name: str, arguments: Any) -> ToolCall:
+        """A function tool call; arguments that are not a string are JSON-encoded.
+
+        The one place the adapters turn their frameworks' tool calls into wire calls
+        (``.to_wire()`` for the dict). Encoded here, not by FunctionCall's validator,
+        so None stays ``"null"`` as before rather than becoming ``""``.
+        """
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        return cls(id=id, function=FunctionCall(name=name, arguments=arguments))
+
 
 class Usage(WireModel):
     prompt_tokens: int = 0
