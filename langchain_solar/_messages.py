@@ -24,6 +24,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
 from solar_api.types import ChunkChoice, ResponseMessage, Usage
+from solar_api.types import ToolCall as WireToolCall
 
 __all__ = [
     "chunk_to_message",
@@ -91,20 +92,12 @@ def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
 def _tool_call_to_wire(
     call: ToolCall | InvalidToolCall, raw_by_id: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    args = call.get("args")
     raw = raw_by_id.get(call.get("id") or "")
     if raw is not None and _same_arguments(raw, call):
         # Send back the server's own arguments string, byte for byte (prompt caches,
         # servers that compare history), unless the caller changed the call.
         return raw
-    return {
-        "id": call.get("id") or "",
-        "type": "function",
-        "function": {
-            "name": call.get("name") or "",
-            "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
-        },
-    }
+    return WireToolCall.of(call.get("id") or "", call.get("name") or "", call.get("args")).to_wire()
 
 
 def _same_arguments(raw: dict[str, Any], call: ToolCall | InvalidToolCall) -> bool:

@@ -36,12 +36,14 @@ from typing_extensions import Self
 
 from solar_api import get_model_info
 from solar_api.response_info import kept_headers, request_id_of, response_headers, response_info
+from solar_api.sampling import SamplingParams
 from solar_api.tasks.tokens import (
     EstimatedTokens,
     TokenCounter,
     count_message_tokens,
     token_counter,
 )
+from solar_api.tool_choice import resolve_tool_choice
 from solar_api.types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 from ._configurable import by_field_name
@@ -61,10 +63,9 @@ from ._settings import SolarConnection, check_model_kwargs, langsmith_params, se
 __all__ = ["ChatSolar"]
 
 _ToolChoice = str | bool | dict[str, Any] | None
-_BUILTIN_TOOL_CHOICES = {"auto", "none", "required"}
 
 
-class ChatSolar(BaseChatModel, SolarConnection):
+class ChatSolar(BaseChatModel, SolarConnection, SamplingParams):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LangChain.
 
     Setup: ``pip install "solar-integrations[langchain]"`` and set ``UPSTAGE_API_KEY``
@@ -105,15 +106,10 @@ class ChatSolar(BaseChatModel, SolarConnection):
     model_name: str = Field(default="solar-1-mini-chat", alias="model")
     """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``;
     default: the provider's (``Provider.default_model``)."""
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
-    top_p: float | None = Field(default=None, ge=0, le=1)
+    # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
     stop: list[str] | None = Field(
         default=None, validation_alias=AliasChoices("stop", "stop_sequences")
     )
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
     n: int | None = Field(default=None, ge=1)
     logprobs: bool | None = None
     """Return log probabilities of the output tokens (in ``response_metadata["logprobs"]``)."""
@@ -193,13 +189,8 @@ class ChatSolar(BaseChatModel, SolarConnection):
         return set_fields(
             {
                 "model": self.model_name,
-                "temperature": self.temperature,
-                "max_tokens": self.max_tokens,
-                "top_p": self.top_p,
+                **self.sampling_values(),
                 "stop": self.stop or None,
-                "frequency_penalty": self.frequency_penalty,
-                "presence_penalty": self.presence_penalty,
-                "seed": self.seed,
                 "n": self.n,
                 "logprobs": self.logprobs,
                 "top_logprobs": self.top_logprobs,
@@ -512,18 +503,15 @@ _REQUEST_FIELDS = {"model", "messages", "stream", "stream_options"}
 def _resolve_tool_choice(
     choice: str | bool | dict[str, Any], names: list[str]
 ) -> str | dict[str, Any]:
-    if choice is True or choice == "any":
+    # LangChain's own spelling: True means "call some tool"; the rest is shared.
+    if choice is True:
         return "required"
-    if isinstance(choice, dict):
-        return choice
-    if isinstance(choice, str):
-        if choice in _BUILTIN_TOOL_CHOICES:
-            return choice
-        if choice in names:
-            return {"type": "function", "function": {"name": choice}}
-        raise ValueError(
-            f"tool_choice: got {choice!r}; expected 'auto', 'none', 'any', 'required', True, "
-            f"or one of the bound tools: {', '.join(names) or '(none bound)'}"
+    if isinstance(choice, str | dict):
+        return resolve_tool_choice(
+            choice,
+            names,
+            expected="'auto', 'none', 'any', 'required', True, or one of the bound tools",
+            none_bound="(none bound)",
         )
     raise ValueError(f"tool_choice: got {choice!r}; expected a string, bool or dict")
 

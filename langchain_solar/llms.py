@@ -12,6 +12,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
+from solar_api.sampling import SamplingParams
 from solar_api.tasks.chatml import render_chatml
 from solar_api.types import Completion, CompletionRequest
 
@@ -30,7 +31,7 @@ def chatml_prompt(messages: Sequence[BaseMessage]) -> str:
     return render_chatml(messages_to_wire(messages))
 
 
-class SolarLLM(BaseLLM, SolarConnection):
+class SolarLLM(BaseLLM, SolarConnection, SamplingParams):
     """A completions model: Julep's samantha-1-turbo, or any server's `/completions`.
 
     Example::
@@ -52,13 +53,8 @@ class SolarLLM(BaseLLM, SolarConnection):
     model: str = "julep-ai/samantha-1-turbo"
     """Default: the provider's completions model (Julep's samantha-1-turbo; a local or
     OpenAI-compatible server's default model); a provider without one asks for model=."""
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
+    # max_tokens, temperature, top_p, the penalties and seed: from SamplingParams.
     stop: list[str] | None = None
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
     n: int | None = Field(default=None, ge=1)
     best_of: int | None = Field(default=None, ge=1)
     logprobs: int | None = Field(default=None, ge=0, le=5)
@@ -96,13 +92,8 @@ class SolarLLM(BaseLLM, SolarConnection):
         return set_fields(
             {
                 "model": self.model,
-                "max_tokens": self.max_tokens,
-                "temperature": self.temperature,
-                "top_p": self.top_p,
+                **self.sampling_values(),
                 "stop": self.stop or None,
-                "frequency_penalty": self.frequency_penalty,
-                "presence_penalty": self.presence_penalty,
-                "seed": self.seed,
                 "n": self.n,
                 "best_of": self.best_of,
                 "logprobs": self.logprobs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -20,7 +20,13 @@ from pydantic import BaseModel, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from solar_api.tasks._progress import SummaryProgress, TextProgress
-from solar_api.tasks.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.tasks.summarize import (
+    MIN_CHARS,
+    SummaryOptions,
+    SummaryPlan,
+    asummarize,
+    summarize,
+)
 from solar_api.types import ChatCompletionRequest
 
 from ._inner_chat import InnerChat, astream_from, child_config, stream_from
@@ -32,7 +38,9 @@ __all__ = ["SolarSummarizer", "SolarSummaryTool"]
 Text = str | Document
 
 
-class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer, SolarConnection):
+class SolarSummarizer(
+    RunnableSerializable[Text, Text], BaseDocumentTransformer, SolarConnection, SummaryOptions
+):
     """Summarize text or documents with Solar.
 
     Example::
@@ -60,10 +68,7 @@ class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer,
     model: str = "solar-1-mini-chat"
     """Default: the provider's chat model. ``solar-1-mini-summarization`` (on any host)
     gets the Summarization API's body."""
-    format: Literal["paragraph", "bullets", "auto"] = "auto"
-    length: Literal["short", "medium", "long", "auto"] = "auto"
-    temperature: float = Field(default=0.7, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
+    # format, length, temperature and max_tokens: from SummaryOptions.
     max_concurrency: int = Field(default=4, ge=1)
     """Parts of a long text (and documents) summarized at once."""
     show_progress: bool = False
@@ -78,14 +83,7 @@ class SolarSummarizer(RunnableSerializable[Text, Text], BaseDocumentTransformer,
 
     @property
     def plan(self) -> SummaryPlan:
-        return SummaryPlan(
-            model=self.model,
-            provider=self.provider_name,
-            format=self.format,
-            length=self.length,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-        )
+        return self.summary_plan(self.model, self.provider_name)
 
     def _inner(self) -> InnerChat:
         chat: InnerChat | None = getattr(self, "_chat", None)  # unset after unpickling

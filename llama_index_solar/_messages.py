@@ -15,7 +15,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from solar_api.types import FunctionCall, ResponseMessage, ToolCall, ToolCallDelta, Usage
+from solar_api.types import ResponseMessage, ToolCall, ToolCallDelta, Usage
 
 __all__ = [
     "ToolCallAccumulator",
@@ -53,15 +53,9 @@ def _legacy_tool_call(call: Any) -> dict[str, Any]:
     if hasattr(call, "model_dump"):
         call = call.model_dump()
     fn = call.get("function") or {}
-    args = fn.get("arguments", "")
-    return {
-        "id": call.get("id") or "",
-        "type": "function",
-        "function": {
-            "name": fn.get("name") or "",
-            "arguments": args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
-        },
-    }
+    return ToolCall.of(
+        call.get("id") or "", fn.get("name") or "", fn.get("arguments", "")
+    ).to_wire()
 
 
 def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) -> dict[str, Any]:
@@ -84,19 +78,7 @@ def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) ->
             has_image = True
             parts.append(_image_to_wire(block))
         elif isinstance(block, ToolCallBlock):
-            args = block.tool_kwargs
-            tool_calls.append(
-                {
-                    "id": block.tool_call_id or "",
-                    "type": "function",
-                    "function": {
-                        "name": block.tool_name,
-                        "arguments": args
-                        if isinstance(args, str)
-                        else json.dumps(args, ensure_ascii=False),
-                    },
-                }
-            )
+            tool_calls.append(_wire_call(block).to_wire())
         elif isinstance(block, ThinkingBlock):
             if block.content:
                 thinking.append(block.content)
@@ -151,14 +133,7 @@ def _tool_kwargs(arguments: str) -> dict[str, Any] | str:
 
 
 def _wire_call(block: ToolCallBlock) -> ToolCall:
-    args = block.tool_kwargs
-    return ToolCall(
-        id=block.tool_call_id or "",
-        function=FunctionCall(
-            name=block.tool_name,
-            arguments=args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
-        ),
-    )
+    return ToolCall.of(block.tool_call_id or "", block.tool_name, block.tool_kwargs)
 
 
 def assistant_message(blocks: list[Any], extra: dict[str, Any] | None = None) -> ChatMessage:

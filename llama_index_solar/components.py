@@ -11,7 +11,13 @@ from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
 from solar_api.tasks._progress import SummaryProgress
-from solar_api.tasks.summarize import MIN_CHARS, SummaryPlan, asummarize, summarize
+from solar_api.tasks.summarize import (
+    MIN_CHARS,
+    SummaryOptions,
+    SummaryPlan,
+    asummarize,
+    summarize,
+)
 from solar_api.tasks.translate import TranslationPlan, Translator
 
 from ._settings import SolarConnection
@@ -19,7 +25,7 @@ from ._settings import SolarConnection
 __all__ = ["SolarSummaryTransform", "SolarToolSpec"]
 
 
-class SolarSummaryTransform(TransformComponent, SolarConnection):
+class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions):
     """Write a Solar summary of each node into ``node.metadata[summary_key]``.
 
     Example::
@@ -42,10 +48,7 @@ class SolarSummaryTransform(TransformComponent, SolarConnection):
     _model_words = (("model",), "chat")
 
     model: str = "solar-1-mini-chat"
-    format: Literal["paragraph", "bullets", "auto"] = "auto"
-    length: Literal["short", "medium", "long", "auto"] = "auto"
-    temperature: float = Field(default=0.7, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
+    # format, length, temperature and max_tokens: from SummaryOptions.
     summary_key: str = "summary"
     max_concurrency: int = Field(default=4, ge=1)
     show_progress: bool = False
@@ -61,14 +64,7 @@ class SolarSummaryTransform(TransformComponent, SolarConnection):
 
     @property
     def plan(self) -> SummaryPlan:
-        return SummaryPlan(
-            model=self.model,
-            provider=self.provider_name,
-            format=self.format,
-            length=self.length,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-        )
+        return self.summary_plan(self.model, self.provider_name)
 
     def _bar(self, nodes: Sequence[BaseNode], kwargs: dict[str, Any]) -> SummaryProgress:
         # IngestionPipeline.run(show_progress=True) passes it to every transformation.

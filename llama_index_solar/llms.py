@@ -37,7 +37,9 @@ from pydantic_core import from_json
 
 from solar_api import get_model_info
 from solar_api.response_info import response_info
+from solar_api.sampling import SamplingParams
 from solar_api.tasks.tokens import EstimatedTokens, TokenCounter, token_counter
+from solar_api.tool_choice import resolve_tool_choice
 from solar_api.types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -62,7 +64,7 @@ if TYPE_CHECKING:
 __all__ = ["Solar"]
 
 
-class Solar(FunctionCallingLLM, SolarConnection):
+class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LlamaIndex.
 
     Example::
@@ -90,13 +92,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
     model: str = Field(
         default="solar-1-mini-chat", description="The model name; default: the provider's."
     )
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
-    top_p: float | None = Field(default=None, ge=0, le=1)
+    # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
     stop: list[str] | None = None
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
     logit_bias: dict[str, int] | None = None
@@ -195,13 +192,8 @@ class Solar(FunctionCallingLLM, SolarConnection):
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = {
             "model": self.model,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "top_p": self.top_p,
+            **self.sampling_values(),
             "stop": self.stop or None,
-            "frequency_penalty": self.frequency_penalty,
-            "presence_penalty": self.presence_penalty,
-            "seed": self.seed,
             "logprobs": self.logprobs,
             "top_logprobs": self.top_logprobs,
             "logit_bias": self.logit_bias,
@@ -501,17 +493,11 @@ _SET_BY_SOLAR = {"model", "messages", "prompt", "stream", "stream_options"}
 def _resolve_tool_choice(
     choice: str | dict[str, Any] | None, required: bool, names: list[str]
 ) -> str | dict[str, Any] | None:
+    # LlamaIndex's own spelling: no choice but tool_required=True; the rest is shared.
     if choice is None:
         return "required" if required else None
-    if isinstance(choice, dict) or choice in ("auto", "none", "required"):
-        return choice
-    if choice == "any":
-        return "required"
-    if choice in names:
-        return {"type": "function", "function": {"name": choice}}
-    raise ValueError(
-        f"tool_choice: got {choice!r}; expected 'auto', 'none', 'required' or one of the "
-        f"tools: {', '.join(names)}"
+    return resolve_tool_choice(
+        choice, names, expected="'auto', 'none', 'required' or one of the tools"
     )
 
 

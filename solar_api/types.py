@@ -21,6 +21,8 @@ from pydantic import (
     model_serializer,
 )
 
+from .sampling import SamplingParams
+
 __all__ = [
     "AssistantMessage",
     "ChatCompletion",
@@ -95,6 +97,18 @@ class ToolCall(WireModel):
     type: str = "function"
     function: FunctionCall
 
+    @classmethod
+    def of(cls, id: str, name: str, arguments: Any) -> ToolCall:
+        """A function tool call; arguments that are not a string are JSON-encoded.
+
+        The one place the adapters turn their frameworks' tool calls into wire calls
+        (``.to_wire()`` for the dict). Encoded here, not by FunctionCall's validator,
+        so None stays ``"null"`` as before rather than becoming ``""``.
+        """
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        return cls(id=id, function=FunctionCall(name=name, arguments=arguments))
+
 
 class Usage(WireModel):
     prompt_tokens: int = 0
@@ -157,22 +171,17 @@ class StreamOptions(WireModel):
     include_usage: bool = True
 
 
-class _SamplingParams(WireModel):
+class _RequestParams(WireModel, SamplingParams):
+    # temperature, top_p, max_tokens, the penalties and seed come from SamplingParams.
     model: str = Field(min_length=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    max_tokens: int | None = Field(default=None, ge=1)
     stop: str | list[str] | None = None
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
     n: int | None = Field(default=None, ge=1)
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     user: str | None = None
 
 
-class ChatCompletionRequest(_SamplingParams):
+class ChatCompletionRequest(_RequestParams):
     messages: list[Message] = Field(min_length=1)
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
@@ -185,7 +194,7 @@ class ChatCompletionRequest(_SamplingParams):
     length: Literal["short", "medium", "long", "auto"] | None = None
 
 
-class CompletionRequest(_SamplingParams):
+class CompletionRequest(_RequestParams):
     prompt: str | list[str]
     best_of: int | None = Field(default=None, ge=1)
     logprobs: int | None = Field(default=None, ge=0, le=5)

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from pydantic import BaseModel, Field
+
 from ..async_client import AsyncSolarClient
 from ..client import SolarClient
 from ..errors import ContextLengthExceededError
@@ -31,6 +33,7 @@ __all__ = [
     "ChatCall",
     "SummaryFormat",
     "SummaryLength",
+    "SummaryOptions",
     "SummaryPlan",
     "asummarize",
     "check_summary_text",
@@ -139,6 +142,37 @@ class SummaryPlan:
                 {"role": "system", "content": instruction},
                 {"role": "user", "content": f"Summarize this text:\n\n{text}"},
             ],
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+
+class SummaryOptions(BaseModel):
+    """The summary knobs both adapters' summarizers take, and the plan they make.
+
+    LangChain's ``SolarSummarizer`` and LlamaIndex's ``SolarSummaryTransform`` inherit
+    these fields (pydantic), so their defaults and bounds are the same by construction.
+    """
+
+    format: SummaryFormat = Field(
+        default="auto", description="paragraph, bullets, or auto (the model chooses)."
+    )
+    length: SummaryLength = Field(
+        default="auto", description="short, medium, long, or auto (the model chooses)."
+    )
+    temperature: float = Field(default=0.7, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="The most tokens a summary may have."
+    )
+
+    def summary_plan(self, model: str, provider: str) -> SummaryPlan:
+        """The plan for these options with `model` on `provider`."""
+        # model and provider stay with the classes: each resolves them its own way.
+        return SummaryPlan(
+            model=model,
+            provider=provider,
+            format=self.format,
+            length=self.length,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
         )
