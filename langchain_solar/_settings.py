@@ -12,7 +12,13 @@ from solar_api._words import move_unknown_words
 from solar_api.connection import Connection
 from solar_api.providers._defaults import ModelKind, fill_default_model
 
-__all__ = ["SolarConnection", "check_model_kwargs", "langsmith_params", "set_fields"]
+__all__ = [
+    "LangChainSerializable",
+    "SolarConnection",
+    "check_model_kwargs",
+    "langsmith_params",
+    "set_fields",
+]
 
 
 class SolarConnection(Connection):
@@ -47,6 +53,28 @@ class SolarConnection(Connection):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         self._connect()
+
+
+class LangChainSerializable:
+    """LangChain's serialization hooks for a model class here: serializable, namespaced by
+    its module, the key named by its provider's variable (never its value).
+
+    Listed before the LangChain base class, whose own hooks say "not serializable".
+    """
+
+    _key_env: str
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return cls.__module__.split(".")
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_key": self._key_env}
 
 
 def set_fields(values: dict[str, Any], model_kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -58,14 +58,20 @@ from ._parsers import (
 )
 from ._profile import model_profile
 from ._ratelimit import wrap_solar_limiter
-from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
+from ._settings import (
+    LangChainSerializable,
+    SolarConnection,
+    check_model_kwargs,
+    langsmith_params,
+    set_fields,
+)
 
 __all__ = ["ChatSolar"]
 
 _ToolChoice = str | bool | dict[str, Any] | None
 
 
-class ChatSolar(BaseChatModel, SolarConnection, SamplingParams):
+class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingParams):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LangChain.
 
     Setup: ``pip install "solar-integrations[langchain]"`` and set ``UPSTAGE_API_KEY``
@@ -171,18 +177,6 @@ class ChatSolar(BaseChatModel, SolarConnection, SamplingParams):
     @property
     def _llm_type(self) -> str:
         return "solar-chat"
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_solar", "chat_models"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._key_env}
 
     @property
     def _default_params(self) -> dict[str, Any]:

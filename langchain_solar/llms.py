@@ -18,7 +18,13 @@ from solar_api.types import Completion, CompletionRequest
 
 from ._errors import langchain_errors
 from ._messages import messages_to_wire
-from ._settings import SolarConnection, check_model_kwargs, langsmith_params, set_fields
+from ._settings import (
+    LangChainSerializable,
+    SolarConnection,
+    check_model_kwargs,
+    langsmith_params,
+    set_fields,
+)
 
 __all__ = ["SolarLLM", "chatml_prompt"]
 
@@ -31,7 +37,7 @@ def chatml_prompt(messages: Sequence[BaseMessage]) -> str:
     return render_chatml(messages_to_wire(messages))
 
 
-class SolarLLM(BaseLLM, SolarConnection, SamplingParams):
+class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
     """A completions model: Julep's samantha-1-turbo, or any server's `/completions`.
 
     Example::
@@ -74,18 +80,6 @@ class SolarLLM(BaseLLM, SolarConnection, SamplingParams):
     @property
     def _llm_type(self) -> str:
         return "solar-completions"
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return True
-
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_solar", "llms"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._key_env}
 
     @property
     def _default_params(self) -> dict[str, Any]:
