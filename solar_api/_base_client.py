@@ -29,6 +29,7 @@ from .providers._downgrade import (
 )
 from .providers._learned import STORE
 from .providers._model_params import apply_model_params
+from .providers._one_of import sent_one_of, unwrap_calls
 from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
 from .providers._registry import get_model_info
 from .ratelimit import RateLimiter
@@ -361,7 +362,8 @@ class BaseClient(Generic[H]):
         if STORE.add(self.base_url, "tool_choice_required"):
             logger.warning(
                 "%s took tool_choice 'required' and answered without a tool call; from now "
-                "on one tool is named and several come with an instruction to call one",
+                "on the one tool is named, and several are sent as one named tool whose "
+                "arguments pick one of them",
                 self.base_url,
             )
         return True
@@ -460,6 +462,17 @@ class BaseClient(Generic[H]):
         if isinstance(parsed, ResponseModel):
             parsed._response_headers = kept_headers(response.headers)
         return parsed
+
+
+def _parse_chat(response: httpx.Response) -> ChatCompletion:
+    """A chat reply; calls of the stand-in tool of a "required" choice over several tools
+    (providers/_one_of.py) become calls of the tools they name."""
+    completion = BaseClient._parse(ChatCompletion, response)
+    if sent_one_of(response.request.content):
+        for choice in completion.choices:
+            if choice.message.tool_calls:
+                unwrap_calls(choice.message.tool_calls)
+    return completion
 
 
 def _calls_a_tool(completion: ChatCompletion) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool
+from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
 from ._closing import AsyncClosing
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
@@ -133,11 +133,11 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
     ) -> ChatCompletion:
         body = self.chat_body(request, params, stream=False)
         response = await self._send("POST", "/chat/completions", body, stream=False)
-        completion = self._parse(ChatCompletion, response)
+        completion = _parse_chat(response)
         if self._learn_from_reply(response, _calls_a_tool(completion)):
             # The server ignored tool_choice "required": once more, adapted (downgrade.py).
             response = await self._send("POST", "/chat/completions", body, stream=False)
-            completion = self._parse(ChatCompletion, response)
+            completion = _parse_chat(response)
         completion._response_info = response_info(response.headers)
         return completion
 

@@ -23,6 +23,7 @@ from .errors import (
     SolarError,
     StreamInterruptedError,
 )
+from .providers._one_of import OneOfStream, sent_one_of
 from .sse import ServerSentEvent, SSEDecoder
 from .types import ChatCompletionChunk
 
@@ -71,6 +72,13 @@ class _ToolCallHeads:
                 self._heads[key] = (seen_id or delta.id, seen_name or name)
 
 
+def _sent_one_of(response: httpx.Response) -> bool:
+    try:
+        return sent_one_of(response.request.content)
+    except RuntimeError:  # a response made without a request (tests, replays)
+        return False
+
+
 _DRAIN_LIMIT = 64 * 1024
 
 
@@ -86,6 +94,9 @@ class _StreamState(Generic[T]):
         self._finished = False
         self._drained = 0
         self._heads = _ToolCallHeads() if cast_to is ChatCompletionChunk else None
+        self._one_of = (
+            OneOfStream() if cast_to is ChatCompletionChunk and _sent_one_of(response) else None
+        )
 
     def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
@@ -117,6 +128,8 @@ class _StreamState(Generic[T]):
                 raise APIStreamError({"error": chunk.error}, events_received=self.events)
             if self._heads is not None:
                 self._heads.clean(chunk)  # type: ignore[arg-type]
+                if self._one_of is not None:
+                    self._one_of.unwrap(chunk)  # type: ignore[arg-type]
             self.events += 1
             if not self._finished:
                 for choice in chunk.choices:

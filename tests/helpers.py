@@ -130,6 +130,16 @@ def chunk(
     return out
 
 
+def tool_call_delta(call_id: str, name: str, arguments: str, index: int = 0) -> dict[str, Any]:
+    """One streamed tool-call delta with its id and name (as llama.cpp sends every one)."""
+    return {
+        "index": index,
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+    }
+
+
 def error_response(status: int, message: str = "boom", **headers: str) -> httpx.Response:
     body = {
         "error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}

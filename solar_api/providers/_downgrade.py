@@ -12,8 +12,8 @@ becomes an instruction to follow it, and message names move into the text.
 
 ``tool_choice_required`` is learned from an answer, not an error: a server that took
 ``"required"`` and replied without a tool call does not enforce it, so from then on one
-tool is named instead (the named form is what such servers enforce) and several come
-with the instruction to call one of them.
+tool is named instead (the named form is what such servers enforce), and several are sent
+as one named tool whose arguments pick one of them (``_one_of.py``).
 """
 
 from __future__ import annotations

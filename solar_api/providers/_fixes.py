@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ._one_of import ONE_OF, one_of_tool
+
 __all__ = [
     "Body",
     "drop",
@@ -78,14 +80,19 @@ def tool_names(body: Body) -> list[str]:
     return [str((t.get("function") or {}).get("name")) for t in tools if isinstance(t, dict)]
 
 
+def _named(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name}}
+
+
 def fix_required(body: Body) -> None:
-    """ "required" as a server that ignores it enforces: one tool named, several listed."""
+    """ "required" in the form a server that ignores it enforces, a named tool: the one
+    tool, or several as the one tool `ONE_OF` whose arguments pick one (``_one_of.py``)."""
     names = tool_names(body)
     if len(names) == 1:
-        body["tool_choice"] = {"type": "function", "function": {"name": names[0]}}
+        body["tool_choice"] = _named(names[0])
     elif names:
-        listed = ", ".join(f"`{n}`" for n in names)
-        _instruct(body, f"Answer by calling one of the available tools: {listed}.")
+        body["tools"] = [one_of_tool(body["tools"])]
+        body["tool_choice"] = _named(ONE_OF)
 
 
 def sent_required(body: Body) -> bool:

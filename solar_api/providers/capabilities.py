@@ -158,7 +158,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         fx.sent_required,
         _NEVER,
         fx.fix_required,
-        'the one tool named ("required" is not enforced here)',
+        "the one tool named, or several as one named tool whose arguments pick one "
+        '("required" is not enforced here)',
         supported=lambda p: p.tool_choice_required,
         readme='"required" with one tool as that tool',
         profile_sent=_required_one_tool,

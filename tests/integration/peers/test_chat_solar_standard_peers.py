@@ -56,8 +56,9 @@ class _PeerSuite(ChatModelIntegrationTests):
     # What the server (llama-cpp-python with its stock chatml format) and the model cannot
     # do, the same directly and through LiteLLM. That format neither shows the tools to the
     # model nor reads calls from its text: a tool call comes back only when tool_choice
-    # names the tool (the server enforces that with a grammar; the client names the one
-    # tool of a "required" choice once it has learned that "required" is ignored).
+    # names the tool (the server enforces that with a grammar). Once the client has learned
+    # that "required" is ignored, it names the one tool, or sends several as one named
+    # stand-in tool whose arguments pick one (solar_api/providers/_one_of.py).
 
     @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
     @pytest.mark.xfail(
@@ -74,14 +75,6 @@ class _PeerSuite(ChatModelIntegrationTests):
     )
     async def test_tool_calling_async(self, model: BaseChatModel) -> None:
         await super().test_tool_calling_async(model)
-
-    @pytest.mark.xfail(
-        reason="tool_choice='any' over two tools: the server makes a call only for a named "
-        "tool, and the client will not pick one for the caller (it adds an instruction)",
-        strict=True,
-    )
-    def test_tool_choice(self, model: BaseChatModel) -> None:
-        super().test_tool_choice(model)
 
     @pytest.mark.xfail(
         reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "

@@ -77,6 +77,28 @@ def test_forced_tool_call_and_a_required_one(peer: Peer) -> None:
         assert [c.tool_name for c in calls] == ["get_current_weather"], choice
 
 
+def get_local_time(city: str) -> str:
+    """Get the local time in a given city."""
+    return f"12:00 in {city}"
+
+
+clock = FunctionTool.from_defaults(fn=get_local_time)
+
+
+def test_a_required_call_over_several_tools_whole_and_streamed(peer: Peer) -> None:
+    # The server ignores "required"; the client sends the two tools as one named stand-in
+    # the server does enforce, and hands back a call of the tool the model picked.
+    model = llm(peer, max_tokens=100)
+    tools = [weather, clock]
+    response = model.chat_with_tools(tools, user_msg="Weather in Seoul?", tool_required=True)
+    (call,) = model.get_tool_calls_from_response(response)
+    assert call.tool_name in {"get_current_weather", "get_local_time"}
+    assert set(call.tool_kwargs) <= {"location", "city"}
+    *_, last = model.stream_chat_with_tools(tools, user_msg="Time in Seoul?", tool_required=True)
+    (streamed,) = model.get_tool_calls_from_response(last)
+    assert streamed.tool_name in {"get_current_weather", "get_local_time"}
+
+
 def test_a_conversation_with_a_tool_call_turn(peer: Peer) -> None:
     # The assistant's tool-call turn has no text: sent as content null, which llama.cpp's
     # server refuses with a 500 (directly or through the proxy); learned, then sent as "".

@@ -13,7 +13,16 @@ import pytest
 import solar_api
 from solar_api import AsyncSolarClient, InternalServerError, SolarClient
 from solar_api.providers._learned import STORE, LearnedCapabilities, _Store
-from tests.helpers import Scripted, chat_json, fixture_json
+from solar_api.providers._one_of import ONE_OF, unwrap_calls
+from solar_api.types import ToolCall
+from tests.helpers import (
+    Scripted,
+    chat_json,
+    chunk,
+    fixture_json,
+    sse_response,
+    tool_call_delta,
+)
 
 URL = "http://127.0.0.1:1/v1"
 BODIES = fixture_json("peers/error_bodies.json")
@@ -166,20 +175,94 @@ def test_required_with_one_tool_ignored_is_sent_once_more_naming_it(
     assert caplog.text.count("took tool_choice 'required'") == 1
 
 
-def test_required_with_several_tools_ignored_comes_with_an_instruction_once() -> None:
-    server = ignores_required()  # never calls a tool unless one is named
+def obeys_named_tools(*, stream: bool = False) -> Scripted:
+    """Like llama.cpp's server: "required" is ignored; a named tool is obeyed, its arguments
+    following the tool's parameter schema (for the stand-in tool: one alternative)."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        choice = body.get("tool_choice")
+        if not isinstance(choice, dict):
+            if stream:
+                return sse_response(chunk("Hello!", role="assistant"), chunk(finish_reason="stop"))
+            return httpx.Response(200, json=chat_json("Hello! How can I help?"))
+        name = choice["function"]["name"]
+        args = '{"tz": "UTC"}'
+        if name == ONE_OF:
+            picked = body["tools"][0]["function"]["parameters"]["anyOf"][1]
+            args = json.dumps({"name": picked["properties"]["name"]["const"], "arguments": {}})
+        if not stream:
+            call = [{"id": "c7", "type": "function", "function": {"name": name, "arguments": args}}]
+            return httpx.Response(200, json=chat_json(None, tool_calls=call))
+        # llama.cpp repeats the id and name on every delta and splits the arguments.
+        parts = [args[:5], args[5:]]
+        deltas = [chunk(tool_calls=[tool_call_delta("c7", name, part)]) for part in parts]
+        return sse_response(*deltas, chunk(finish_reason="tool_calls"))
+
+    return Scripted(reply)
+
+
+def test_required_with_several_tools_ignored_is_sent_as_one_named_stand_in(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    server = obeys_named_tools()
     tools = [tool("get_weather"), tool("get_time")]
     reply = client(server).chat(
         model="m", messages=TOOL_TURNS[:1], tools=tools, tool_choice="required"
     )
-    assert reply.choices[0].message.content == "Hello! How can I help?"  # the second reply
+    # The caller sees a call of its own tool, never the stand-in.
+    (call,) = reply.choices[0].message.tool_calls or []
+    assert (call.id, call.function.name, call.function.arguments) == ("c7", "get_time", "{}")
     assert server.count == 2  # never a third try
-    second = server.bodies[1]
-    assert second["tool_choice"] == "required" and second["tools"] == tools
-    assert second["messages"][-1] == {
-        "role": "system",
-        "content": "Answer by calling one of the available tools: `get_weather`, `get_time`.",
-    }
+    first, second = server.bodies
+    assert first["tool_choice"] == "required" and first["tools"] == tools
+    assert second["tool_choice"] == {"type": "function", "function": {"name": ONE_OF}}
+    (stand_in,) = second["tools"]
+    params = stand_in["function"]["parameters"]
+    assert [a["properties"]["name"] for a in params["anyOf"]] == [
+        {"const": "get_weather"},
+        {"const": "get_time"},
+    ]
+    assert params["anyOf"][0]["properties"]["arguments"] == tools[0]["function"]["parameters"]
+    assert "- get_weather" in stand_in["function"]["description"]
+    assert second["messages"] == first["messages"]  # no instruction added
+    assert caplog.text.count("took tool_choice 'required'") == 1
+
+
+def test_a_learned_required_over_several_tools_streams_the_picked_tool() -> None:
+    STORE.add(URL, "tool_choice_required")
+    server = obeys_named_tools(stream=True)
+    tools = [tool("get_weather"), tool("get_time")]
+    with client(server).chat_stream(
+        model="m", messages=TOOL_TURNS[:1], tools=tools, tool_choice="required"
+    ) as stream:
+        chunks = list(stream)
+    deltas = [d for c in chunks for ch in c.choices for d in ch.delta.tool_calls or ()]
+    # Held back until the choice finishes, then one delta: the picked tool, whole arguments.
+    assert [(d.index, d.id, d.function.name, d.function.arguments) for d in deltas] == [
+        (0, "c7", "get_time", "{}")
+    ]
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    assert server.count == 1 and server.bodies[0]["tools"][0]["function"]["name"] == ONE_OF
+
+
+def test_a_stand_in_call_that_names_no_tool_is_kept_as_it_came(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    call = ToolCall.of("c1", ONE_OF, "not json")
+    unwrap_calls([call])
+    assert call.function.name == ONE_OF and "did not name a tool" in caplog.text
+
+
+def test_user_tools_named_like_the_stand_in_are_left_alone() -> None:
+    # Unwrapped only when the request itself sent the stand-in: the body is the proof.
+    call = [{"id": "c1", "type": "function", "function": {"name": ONE_OF, "arguments": "{}"}}]
+    server = Scripted(httpx.Response(200, json=chat_json(None, tool_calls=call)))
+    reply = client(server).chat(
+        model="m", messages=TOOL_TURNS[:1], tools=[tool("other")], tool_choice="auto"
+    )
+    assert (reply.choices[0].message.tool_calls or [])[0].function.name == ONE_OF
 
 
 def test_a_reply_with_a_tool_call_or_no_forced_choice_is_not_a_lesson() -> None:

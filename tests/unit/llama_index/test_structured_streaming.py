@@ -147,19 +147,9 @@ async def test_function_agent_calls_a_tool_and_answers() -> None:
 
 
 def _sse_tool_call(name: str, arguments: str) -> bytes:
-    from tests.helpers import sse_body
+    from tests.helpers import sse_body, tool_call_delta
 
     return sse_body(
-        chunk(
-            tool_calls=[
-                {
-                    "index": 0,
-                    "id": "c1",
-                    "type": "function",
-                    "function": {"name": name, "arguments": arguments},
-                }
-            ],
-            role="assistant",
-        ),
+        chunk(tool_calls=[tool_call_delta("c1", name, arguments)], role="assistant"),
         chunk(finish_reason="tool_calls"),
     )
