@@ -21,8 +21,39 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+# llama-cpp-python (the local extra) is built from source. ggml's default build compiles
+# for the building CPU (-march=native), and on CPUs with AMX (Sapphire Rapids and later)
+# its AMX kernels segfault on the first decode (ggml-org/llama.cpp#20824, no fix upstream).
+# So the wheel is built without native tuning (AVX2 and FMA, no AMX), once per version,
+# into a folder of its own: pip's wheel cache is keyed by the sdist alone and would hand
+# back a native build left there by a plain `pip install`.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CPP_CMAKE_ARGS := -DGGML_NATIVE=OFF
+LLAMA_WHEELS ?= $(HOME)/.cache/solar-integrations/llama-cpp-python-$(LLAMA_CPP_VERSION)-portable
+LLAMA_WHEEL_STAMP := $(LLAMA_WHEELS)/.built
+
+$(LLAMA_WHEEL_STAMP): | $(BIN)/python
+	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) ($(LLAMA_CPP_CMAKE_ARGS)), about 8 minutes, once"
+	rm -rf "$(LLAMA_WHEELS).tmp" && mkdir -p "$(LLAMA_WHEELS).tmp"
+	CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps \
+		--no-cache-dir -w "$(LLAMA_WHEELS).tmp" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	touch "$(LLAMA_WHEELS).tmp/.built"
+	rm -rf "$(LLAMA_WHEELS)" && mv "$(LLAMA_WHEELS).tmp" "$(LLAMA_WHEELS)"
+
+ifneq ($(findstring local,$(EXTRAS)),)
+LOCAL_WHEEL := $(LLAMA_WHEEL_STAMP)
+LOCAL_FIRST := $(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
+	$(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+LOCAL_PIN := "llama-cpp-python[server]==$(LLAMA_CPP_VERSION)"
+else
+LOCAL_FIRST := true
+endif
+
+# The portable wheel goes in first (replacing a native one of the same version), and the
+# pin keeps pip from building a newer release natively.
+$(STAMP): pyproject.toml Makefile $(LOCAL_WHEEL) | $(BIN)/python
+	$(LOCAL_FIRST)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(LOCAL_PIN)
 	touch $@
 
 # The rate-limit tests start a real redis-server: Debian's, installed when missing (as root).

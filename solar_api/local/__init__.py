@@ -303,13 +303,7 @@ class LocalServer:
             self._progress(f"starting llama.cpp on {self.host}:{self.port}")
             with log_path.open("ab") as log:
                 self._process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "solar_api.local._llama_server",
-                        "--config_file",
-                        str(config),
-                    ],
+                    self._command(config),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -325,6 +319,9 @@ class LocalServer:
         self._progress(f"ready at {self.base_url}")
         return self.base_url
 
+    def _command(self, config: Path) -> list[str]:
+        return [sys.executable, "-m", "solar_api.local._llama_server", "--config_file", str(config)]
+
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         url = f"http://{self.host}:{self.port}/v1/models"
@@ -332,17 +329,51 @@ class LocalServer:
             while time.monotonic() < deadline:
                 assert self._process is not None
                 if self._process.poll() is not None:
-                    raise LocalBackendError(
-                        f"The local server exited with code {self._process.returncode} while "
-                        f"starting. Its log:\n{self.log_tail()}"
-                    )
+                    raise self._exited("while starting")
                 with contextlib.suppress(httpx.HTTPError):
                     if http.get(url).status_code == 200:
+                        self._check_first_decode(http)
                         return
                 time.sleep(0.2)
         raise LocalBackendError(
             f"The local server did not answer within {self.startup_timeout:.0f} s. "
             f"Its log:\n{self.log_tail()}"
+        )
+
+    def _check_first_decode(self, http: httpx.Client) -> None:
+        # The first token runs CPU kernels that loading the model does not. A llama.cpp
+        # built for CPU features that crash here (AMX: ggml-org/llama.cpp#20824) would
+        # otherwise pass for "ready", and every request after it for a stopped server.
+        assert self._process is not None
+        body = {"model": CHAT_ALIAS, "messages": [{"role": "user", "content": "Hi"}]}
+        try:
+            http.post(
+                f"http://{self.host}:{self.port}/v1/chat/completions",
+                json={**body, "max_tokens": 1},
+                timeout=self.startup_timeout,
+            )
+        except httpx.HTTPError:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(5.0)
+        if self._process.poll() is not None:
+            raise self._exited("on its first request")
+
+    def _exited(self, when: str) -> LocalBackendError:
+        assert self._process is not None
+        code = self._process.returncode
+        how = f"with code {code}"
+        hint = ""
+        if code < 0:
+            how = f"on {signal.Signals(-code).name}"
+            if -code in (signal.SIGSEGV, signal.SIGILL):
+                hint = (
+                    " llama-cpp-python's build does not run on this CPU (its native build "
+                    "crashes on CPUs with AMX); rebuild it without native tuning: "
+                    'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir '
+                    "--force-reinstall --no-deps llama-cpp-python."
+                )
+        return LocalBackendError(
+            f"The local server exited {how} {when}.{hint} Its log:\n{self.log_tail()}"
         )
 
     def log_tail(self, lines: int = 30) -> str:

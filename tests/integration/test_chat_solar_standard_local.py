@@ -45,7 +45,8 @@ class TestChatSolarLocal(ChatModelIntegrationTests):
     # Each override below keeps the standard test as it is and marks what the local peer,
     # SmolLM2-135M-Instruct on llama.cpp, cannot do. It calls a tool reliably only when
     # tool_choice names it (llama.cpp enforces that with a grammar); it does not pick tools
-    # by itself. Requests use temperature 0, so runs repeat; strict=False where only the
+    # by itself, so tool_choice="any" over several tools goes out as one named stand-in tool
+    # whose arguments pick one (solar_api/providers/_one_of.py), and test_tool_choice passes. Requests use temperature 0, so runs repeat; strict=False where only the
     # model's output decides. (On Gemma 3 270M, the previous default, the forced tool-call
     # tests failed too: wrong numbers, string arguments that never closed; SmolLM2 passes
     # them.)
@@ -56,14 +57,6 @@ class TestChatSolarLocal(ChatModelIntegrationTests):
     )
     def test_usage_metadata_streaming(self, model: BaseChatModel) -> None:
         super().test_usage_metadata_streaming(model)
-
-    @pytest.mark.xfail(
-        reason="tool_choice='any' over two tools: llama.cpp enforces only a named tool and "
-        "the model does not choose one by itself",
-        strict=False,
-    )
-    def test_tool_choice(self, model: BaseChatModel) -> None:
-        super().test_tool_choice(model)
 
     @pytest.mark.xfail(
         reason="json_mode has no schema to enforce; the model writes valid JSON of another shape",

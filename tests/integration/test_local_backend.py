@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -72,6 +73,49 @@ def test_serve_command_prints_the_url_and_stops_on_ctrl_c() -> None:
     assert proc.wait(timeout=30) == 0
     time.sleep(0.2)
     assert not any(_alive(int(c)) for c in children), "no orphan server after Ctrl-C"
+
+
+# A server that loads (it lists its models) and dies on its first request, as llama.cpp's
+# native build does on a CPU with AMX (the Makefile's note on llama-cpp-python).
+_CRASHES_ON_FIRST_DECODE = """
+import json, os, signal, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+port = json.load(open(sys.argv[-1]))["port"]
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"object": "list", "data": [{"id": "solar-1-mini-chat"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        print("decoding", flush=True)
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+"""
+
+
+class _CrashingServer(LocalServer):
+    def _command(self, config: Path) -> list[str]:
+        return [sys.executable, "-c", _CRASHES_ON_FIRST_DECODE, str(config)]
+
+
+def test_a_server_that_dies_on_its_first_request_is_not_ready() -> None:
+    server = _CrashingServer(embeddings=False)
+    with pytest.raises(LocalBackendError) as caught:
+        server.start()
+    message = str(caught.value)
+    assert "exited on SIGSEGV on its first request" in message
+    assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF"' in message
+    assert "decoding" in message  # the server's log is quoted
+    assert not server.running
+    assert LOCAL_BASE_URL_ENV not in os.environ or os.environ[LOCAL_BASE_URL_ENV] != (
+        f"http://127.0.0.1:{server.port}/v1"
+    )
 
 
 def test_a_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
