@@ -46,7 +46,8 @@ class TestChatSolarLocal(ChatModelIntegrationTests):
     # SmolLM2-135M-Instruct on llama.cpp, cannot do. It calls a tool reliably only when
     # tool_choice names it (llama.cpp enforces that with a grammar); it does not pick tools
     # by itself, so tool_choice="any" over several tools goes out as one named stand-in tool
-    # whose arguments pick one (solar_api/providers/_one_of.py), and test_tool_choice passes. Requests use temperature 0, so runs repeat; strict=False where only the
+    # whose arguments pick one (solar_api/providers/_one_of.py), and test_tool_choice
+    # passes. Requests use temperature 0, so runs repeat; strict=False where only the
     # model's output decides. (On Gemma 3 270M, the previous default, the forced tool-call
     # tests failed too: wrong numbers, string arguments that never closed; SmolLM2 passes
     # them.)
