@@ -16,6 +16,7 @@ import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
 from ._closing import AsyncClosing
+from .errors import TRANSPORT_ERRORS, as_transport_error
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import AsyncStream
@@ -108,8 +109,9 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
                         await response.aread()
                     finally:
                         await response.aclose()
-            except httpx.TransportError as exc:
-                delay = self._retry_delay_or_raise(request, attempt, exc=exc)
+            except TRANSPORT_ERRORS as exc:
+                error = as_transport_error(exc, request)
+                delay = self._retry_delay_or_raise(request, attempt, exc=error)
                 await self._sleep(delay or 0.0)
                 attempt += 1
                 continue

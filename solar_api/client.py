@@ -13,6 +13,7 @@ import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
 from ._closing import Closing
+from .errors import TRANSPORT_ERRORS, as_transport_error
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import Stream
@@ -105,8 +106,9 @@ class SolarClient(BaseClient[httpx.Client], Closing):
                         response.read()
                     finally:
                         response.close()
-            except httpx.TransportError as exc:
-                delay = self._retry_delay_or_raise(request, attempt, exc=exc)
+            except TRANSPORT_ERRORS as exc:
+                error = as_transport_error(exc, request)
+                delay = self._retry_delay_or_raise(request, attempt, exc=error)
                 self._sleep(delay or 0.0)
                 attempt += 1
                 continue

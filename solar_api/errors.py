@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from typing import Any
 
 import httpx
@@ -80,6 +81,25 @@ _LOCAL_HINT = (
     "`python -m solar_api.local serve`, or run your code inside "
     "`with solar_api.local.LocalServer(): ...`"
 )
+
+
+# What a send or a body read raises when the transport failed: httpx's errors, and
+# ssl.SSLError, which httpx's async pool (httpcore over anyio) lets out of a read
+# unwrapped, e.g. a TLS 1.3 server's "certificate required" alert, which arrives after the
+# handshake. httpx's sync pool and the aiohttp transport raise that as httpx.ReadError;
+# as_transport_error does the same for it (both clients catch this tuple).
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.TransportError, ssl.SSLError)
+
+
+def as_transport_error(
+    exc: Exception, request: httpx.Request | None = None
+) -> httpx.TransportError:
+    """`exc` as the httpx error a transport should have raised (see above)."""
+    if isinstance(exc, httpx.TransportError):
+        return exc
+    error = httpx.ReadError(str(exc), request=request)
+    error.__cause__ = exc
+    return error
 
 
 def connection_error(

@@ -17,11 +17,13 @@ from pydantic import ValidationError
 
 from ._closing import AsyncClosing, Closing
 from .errors import (
+    TRANSPORT_ERRORS,
     APIResponseValidationError,
     APIStreamError,
     APITimeoutError,
     SolarError,
     StreamInterruptedError,
+    as_transport_error,
 )
 from .providers._one_of import OneOfStream, sent_one_of
 from .sse import ServerSentEvent, SSEDecoder
@@ -192,9 +194,9 @@ class Stream(Generic[T], Closing):
                 yield from state.feed(raw)
             else:
                 yield from state.flush()
-        except httpx.TransportError as exc:
+        except TRANSPORT_ERRORS as exc:
             if not state.done:
-                raise state.transport_error(exc) from None
+                raise state.transport_error(as_transport_error(exc)) from None
         finally:
             self.response.close()
         state.check_complete()
@@ -223,9 +225,9 @@ class AsyncStream(Generic[T], AsyncClosing):
             else:
                 for chunk in state.flush():
                     yield chunk
-        except httpx.TransportError as exc:
+        except TRANSPORT_ERRORS as exc:
             if not state.done:
-                raise state.transport_error(exc) from None
+                raise state.transport_error(as_transport_error(exc)) from None
         finally:
             await self.response.aclose()
         state.check_complete()

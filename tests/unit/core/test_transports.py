@@ -10,6 +10,7 @@ import json
 import logging
 import select
 import socket
+import ssl
 import threading
 import warnings
 from typing import Any
@@ -23,6 +24,7 @@ from solar_api import (
     AsyncSolarClient,
     InternalServerError,
     SolarClient,
+    StreamInterruptedError,
 )
 from solar_api.transports._aiohttp import AiohttpTransport
 from tests.faults import (
@@ -34,7 +36,7 @@ from tests.faults import (
     reset,
     stall,
 )
-from tests.helpers import chat_json
+from tests.helpers import chat_json, chunk, sse_response
 from tests.unit.reliability.checks import open_client_sockets
 
 USER = [{"role": "user", "content": "x"}]
@@ -354,3 +356,44 @@ async def test_other_dropped_requests_are_not_sent_again(
                 await client.chat(model="m", messages=USER)
         assert server.count == count
         await client.aclose()
+
+
+# httpx's async pool lets a TLS alert that comes after the handshake (a TLS 1.3 server
+# refusing a missing client certificate) out of a read as a bare ssl.SSLError; a mock
+# transport raising one stands in for it, since over a real socket the alert lands in the
+# handshake or in the first read depending on timing.
+_CERT_REQUIRED = "[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required"
+
+
+async def test_a_bare_tls_error_from_the_async_pool_is_a_connection_error() -> None:
+    sends = 0
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        nonlocal sends
+        sends += 1
+        raise ssl.SSLError(1, _CERT_REQUIRED)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    client = AsyncSolarClient(api_key="k", http_client=http, max_retries=1)
+    client._sleep = lambda _seconds: asyncio.sleep(0)
+    with pytest.raises(APIConnectionError, match="TLSV13_ALERT_CERTIFICATE_REQUIRED") as caught:
+        await client.chat(model="m", messages=USER)
+    assert isinstance(caught.value.__cause__, httpx.ReadError)
+    assert isinstance(caught.value.__cause__.__cause__, ssl.SSLError)
+    assert sends == 2, "retried like any other connection error, once per max_retries"
+    await http.aclose()
+
+
+async def test_a_bare_tls_error_inside_an_async_stream_interrupts_it() -> None:
+    def reply(request: httpx.Request) -> httpx.Response:
+        return sse_response(chunk("Hel"), done=False, error=ssl.SSLError(1, _CERT_REQUIRED))
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(reply))
+    client = AsyncSolarClient(api_key="k", http_client=http, max_retries=0)
+    stream = await client.chat_stream(model="m", messages=USER)
+    received = []
+    with pytest.raises(StreamInterruptedError, match=r"after 1 events \(ReadError\)"):
+        async for part in stream:
+            received.append(part.choices[0].delta.content)
+    assert received == ["Hel"]
+    await http.aclose()
