@@ -94,8 +94,11 @@ class _PeerSuite(ChatModelIntegrationTests):
         super().test_agent_loop(model)
 
     @pytest.mark.xfail(
-        reason="the forced call is made, but SmolLM2-135M writes katakana instead of the "
-        "Japanese text it is asked to pass",
+        # SmolLM2-135M's arguments here follow llama.cpp's CPU kernels: the Makefile's
+        # portable build (AVX2) passes the Japanese text; a native AVX-512 build wrote
+        # katakana. strict=False, as the build decides.
+        reason="the forced call is made, but SmolLM2-135M may write katakana instead of "
+        "the Japanese text it is asked to pass (it depends on llama.cpp's CPU kernels)",
         strict=False,
     )
     def test_unicode_tool_call_integration(
