@@ -118,11 +118,21 @@ def _tools_text(tools: list[dict[str, Any]]) -> str:
     )
 
 
+def _arguments_text(arguments: Any) -> str:
+    # One JSON spelling in the prompt, whatever the call's text was: the grammar lets a
+    # forced call end in whitespace ('{"unit": "celsius"} '), and SmolLM2, shown its call
+    # spelled that way, repeats the call instead of answering from the tool's result.
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return arguments  # not JSON: shown as the model wrote it
+    return json.dumps(arguments, ensure_ascii=False)
+
+
 def _call_text(call: dict[str, Any]) -> str:
     function = call.get("function") or {}
-    arguments = function.get("arguments") or "{}"
-    if not isinstance(arguments, str):
-        arguments = json.dumps(arguments, ensure_ascii=False)
+    arguments = _arguments_text(function.get("arguments") or "{}")
     name = json.dumps(function.get("name"))
     return f'<tool_call>{{"name": {name}, "arguments": {arguments}}}</tool_call>'
 

@@ -59,6 +59,21 @@ def test_system_prompt_tools_calls_and_results_are_written_into_turns() -> None:
     assert prompt.endswith("<|im_start|>assistant\n")
 
 
+def test_a_call_is_shown_in_one_json_spelling() -> None:
+    # A grammar-forced call can end in whitespace; shown so, SmolLM2 repeated the call in
+    # its next answer instead of using the result (make demo's tool round trip).
+    def turn(arguments: str) -> str:
+        call = {"id": "c1", "function": {"name": "f", "arguments": arguments}}
+        prompt = render_smollm2([{"role": "assistant", "content": "", "tool_calls": [call]}])
+        return prompt.split("<|im_start|>assistant\n")[1].split("<|im_end|>")[0]
+
+    canonical = '<tool_call>{"name": "f", "arguments": {"city": "서울", "n": 2}}</tool_call>'
+    assert turn('{"city": "서울", "n": 2}') == canonical
+    assert turn('{ "city":"\\uc11c\\uc6b8",\n "n":2 } ') == canonical
+    assert turn("{}") == turn("") == '<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    assert turn("{not json") == '<tool_call>{"name": "f", "arguments": {not json}</tool_call>'
+
+
 def test_a_forced_tool_opens_the_reply_with_its_call() -> None:
     choice = {"type": "function", "function": {"name": "get_current_weather"}}
     prompt = render_smollm2([{"role": "user", "content": "Weather?"}], [WEATHER], choice)
