@@ -123,10 +123,11 @@ def _arguments_text(arguments: Any) -> str:
     # forced call end in whitespace ('{"unit": "celsius"} '), and SmolLM2, shown its call
     # spelled that way, repeats the call instead of answering from the tool's result.
     if isinstance(arguments, str):
+        text = arguments
         try:
-            arguments = json.loads(arguments)
+            arguments = json.loads(text)
         except ValueError:
-            return arguments  # not JSON: shown as the model wrote it
+            return text  # not JSON: shown as the model wrote it
     return json.dumps(arguments, ensure_ascii=False)
 
 
