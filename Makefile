@@ -33,7 +33,7 @@ LLAMA_WHEELS ?= $(HOME)/.cache/solar-integrations/llama-cpp-python-$(LLAMA_CPP_V
 LLAMA_WHEEL_STAMP := $(LLAMA_WHEELS)/.built
 
 $(LLAMA_WHEEL_STAMP): | $(BIN)/python
-	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) ($(LLAMA_CPP_CMAKE_ARGS)), about 8 minutes, once"
+	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) ($(LLAMA_CPP_CMAKE_ARGS)), 4 to 8 minutes, once"
 	rm -rf "$(LLAMA_WHEELS).tmp" && mkdir -p "$(LLAMA_WHEELS).tmp"
 	CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps \
 		--no-cache-dir -w "$(LLAMA_WHEELS).tmp" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
