@@ -50,7 +50,8 @@ LOCAL_FIRST := true
 endif
 
 # The portable wheel goes in first (replacing a native one of the same version), and the
-# pin keeps pip from building a newer release natively.
+# pin keeps pip from building a newer release natively. The Makefile is a prerequisite so
+# that a venv made by an earlier rule is set up again by this one.
 $(STAMP): pyproject.toml Makefile $(LOCAL_WHEEL) | $(BIN)/python
 	$(LOCAL_FIRST)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(LOCAL_PIN)

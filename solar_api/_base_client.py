@@ -19,7 +19,12 @@ from pydantic_core import PydanticSerializationError
 from ._header_checks import check_api_key, check_default_headers
 from ._pickling import PickledEndpoint
 from ._version import __version__
-from .errors import APIResponseValidationError, connection_error, status_error_from_response
+from .errors import (
+    APIResponseValidationError,
+    as_transport_error,
+    connection_error,
+    status_error_from_response,
+)
 from .providers._adapt import adapt_body
 from .providers._downgrade import (
     apply_downgrade,
@@ -301,7 +306,7 @@ class BaseClient(Generic[H]):
         attempt: int,
         *,
         response: httpx.Response | None = None,
-        exc: httpx.TransportError | None = None,
+        exc: Exception | None = None,
         body: dict[str, Any] | None = None,
     ) -> float | None:
         """After a failed attempt: the seconds to wait before the next, None to send again
@@ -310,10 +315,11 @@ class BaseClient(Generic[H]):
         The whole retry policy is applied here, for both send loops.
         """
         if exc is not None:
-            self._log_attempt(request, type(exc).__name__, attempt)
+            error = as_transport_error(exc, request)  # one of errors.TRANSPORT_ERRORS
+            self._log_attempt(request, type(error).__name__, attempt)
             if attempt < self.max_retries:
                 return self.retry.delay(attempt)
-            raise connection_error(exc, request, provider=self.provider.name) from exc
+            raise connection_error(error, request, provider=self.provider.name) from error
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
         if body is not None and self._learn(request, response):

@@ -13,7 +13,7 @@ import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
 from ._closing import Closing
-from .errors import TRANSPORT_ERRORS, as_transport_error
+from .errors import TRANSPORT_ERRORS
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import Stream
@@ -107,8 +107,7 @@ class SolarClient(BaseClient[httpx.Client], Closing):
                     finally:
                         response.close()
             except TRANSPORT_ERRORS as exc:
-                error = as_transport_error(exc, request)
-                delay = self._retry_delay_or_raise(request, attempt, exc=error)
+                delay = self._retry_delay_or_raise(request, attempt, exc=exc)
                 self._sleep(delay or 0.0)
                 attempt += 1
                 continue

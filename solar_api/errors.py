@@ -87,7 +87,8 @@ _LOCAL_HINT = (
 # ssl.SSLError, which httpx's async pool (httpcore over anyio) lets out of a read
 # unwrapped, e.g. a TLS 1.3 server's "certificate required" alert, which arrives after the
 # handshake. httpx's sync pool and the aiohttp transport raise that as httpx.ReadError;
-# as_transport_error does the same for it (both clients catch this tuple).
+# as_transport_error does the same for it (both send loops and both streams catch this
+# tuple; the retry policy and the stream state convert).
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.TransportError, ssl.SSLError)
 
 

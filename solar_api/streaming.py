@@ -158,7 +158,8 @@ class _StreamState(Generic[T]):
                 events_received=self.events,
             )
 
-    def transport_error(self, exc: httpx.TransportError) -> SolarError:
+    def transport_error(self, exc: Exception) -> SolarError:
+        exc = as_transport_error(exc)
         if isinstance(exc, httpx.TimeoutException) and self.events == 0:
             return APITimeoutError("Timed out waiting for the first stream event.")
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "was interrupted"
@@ -196,7 +197,7 @@ class Stream(Generic[T], Closing):
                 yield from state.flush()
         except TRANSPORT_ERRORS as exc:
             if not state.done:
-                raise state.transport_error(as_transport_error(exc)) from None
+                raise state.transport_error(exc) from None
         finally:
             self.response.close()
         state.check_complete()
@@ -227,7 +228,7 @@ class AsyncStream(Generic[T], AsyncClosing):
                     yield chunk
         except TRANSPORT_ERRORS as exc:
             if not state.done:
-                raise state.transport_error(as_transport_error(exc)) from None
+                raise state.transport_error(exc) from None
         finally:
             await self.response.aclose()
         state.check_complete()

@@ -345,11 +345,15 @@ class LocalServer:
         # built for CPU features that crash here (AMX: ggml-org/llama.cpp#20824) would
         # otherwise pass for "ready", and every request after it for a stopped server.
         assert self._process is not None
-        body = {"model": CHAT_ALIAS, "messages": [{"role": "user", "content": "Hi"}]}
+        body = {
+            "model": CHAT_ALIAS,
+            "messages": [{"role": "user", "content": "Hi"}],
+            "max_tokens": 1,
+        }
         try:
             http.post(
                 f"http://{self.host}:{self.port}/v1/chat/completions",
-                json={**body, "max_tokens": 1},
+                json=body,
                 timeout=self.startup_timeout,
             )
         except httpx.HTTPError:
