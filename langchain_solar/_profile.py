@@ -14,7 +14,7 @@ def model_profile(model: str, provider: str | None, base_url: str | None) -> dic
     """What the registry knows about `model` on that host; None for a model it does not
     know (as langchain-openai gives for models outside its profile data)."""
     info = MODELS.get(model)
-    if info is None or not info.chat or info.completions_only:
+    if info is None or not info.chat:
         return None
     host = infer_provider(provider, base_url)
     if info.overrides:
@@ -29,5 +29,6 @@ def model_profile(model: str, provider: str | None, base_url: str | None) -> dic
         "tool_call_streaming": info.tool_calling,
         # response_format with a schema: the registry's tool-calling models on hosts
         # that take JSON mode (where a host rejects a schema, it becomes an instruction).
-        "structured_output": info.tool_calling and host.json_object,
+        "structured_output": (info.tool_calling or info.structured_output) and host.json_object,
+        "reasoning_output": bool(info.reasoning_efforts),
     }

@@ -82,7 +82,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
 
         from langchain_solar import ChatSolar
 
-        llm = ChatSolar(model="solar-1-mini-chat", temperature=0)
+        llm = ChatSolar(model="solar-mini4", temperature=0)
         llm.invoke("Compose a haiku about recursion.")
 
         for chunk in llm.stream("Count to five."):
@@ -109,9 +109,9 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
 
     _model_words = (("model", "model_name"), "chat")
 
-    model_name: str = Field(default="solar-1-mini-chat", alias="model")
-    """Model name, e.g. ``solar-1-mini-chat``, ``solar-pro2``, ``upstage/solar-10.7b-instruct``;
-    default: the provider's (``Provider.default_model``)."""
+    model_name: str = Field(default="solar-mini4", alias="model")
+    """Model name, e.g. ``solar-mini4``, ``solar-pro4``, ``upstage/solar-10.7b-instruct``;
+    default: the provider's (``Provider.default_model``; ``solar-mini4`` on Upstage)."""
     # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
     stop: list[str] | None = Field(
         default=None, validation_alias=AliasChoices("stop", "stop_sequences")
@@ -123,7 +123,12 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     logit_bias: dict[str, int] | None = None
     """Token id (as a string) to a bias from -100 to 100."""
     reasoning_effort: str | None = None
-    """For reasoning models (``solar-pro2``: ``"low"``, ``"medium"``, ``"high"``)."""
+    """For reasoning models; the values differ per model (Upstage's docs, 2026-12):
+    ``solar-pro4``/``solar-mini4`` take ``none``, ``minimal`` (both: off), ``low``,
+    ``medium``, ``high``, ``xhigh``, ``max``, and reason only when asked; ``solar-pro3``
+    takes ``low``, ``medium``, ``high``. Another word of that scale is sent as the
+    model's nearest (with a warning); a model that does not reason refuses it before
+    any request. Reasoning tokens land in ``usage_metadata["output_token_details"]``."""
     top_k: int | None = Field(default=None, ge=1)
     """Sample from the k likeliest tokens; sent as is, for servers that take it
     (vLLM, llama.cpp, NIM-hosted models)."""

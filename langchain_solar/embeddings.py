@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, Field, model_validator
 from typing_extensions import Self
 
-from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, batches, vectors_in_order
+from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_texts, embed_texts
 
 from ._errors import langchain_errors
 from ._settings import SolarConnection
@@ -20,15 +19,16 @@ __all__ = ["SolarEmbeddings"]
 class SolarEmbeddings(SolarConnection, Embeddings):
     """Solar embeddings, or any OpenAI-compatible server's.
 
-    Upstage's ``solar-embedding-1-large`` (and ``embedding``) is a pair: queries go to
-    ``<model>-query``, documents to ``<model>-passage``. Any other name is sent as given;
+    Upstage's ``solar-embedding-2`` (the default; also ``solar-embedding-1-large`` and
+    ``embedding``, retiring on 2026-12-31) is a pair: queries go to ``<model>-query``,
+    documents to ``<model>-passage``. Any other name is sent as given;
     ``query_model=``/``document_model=`` choose each side yourself.
 
     Example::
 
         from langchain_solar import SolarEmbeddings
 
-        embeddings = SolarEmbeddings(model="solar-embedding-1-large")  # UPSTAGE_API_KEY
+        embeddings = SolarEmbeddings()  # solar-embedding-2-*, reads UPSTAGE_API_KEY
         vectors = embeddings.embed_documents(["Solar is a small LLM.", "It is fast."])
         query = embeddings.embed_query("What is Solar?")
 
@@ -36,14 +36,17 @@ class SolarEmbeddings(SolarConnection, Embeddings):
         SolarEmbeddings(provider="nvidia", model="nvidia/nv-embedqa-e5-v5",
                         model_kwargs={"truncate": "END"})
 
-    Documents are sent in batches of ``batch_size`` (order is kept); async batches run
-    at most ``max_concurrency`` at a time. A server that returns one vector per token
+    Documents are packed into requests of at most ``batch_size`` texts and within the
+    model's per-request limits (Upstage: 100 inputs, under 204,800 tokens), order kept;
+    async requests run at most ``max_concurrency`` at a time. An empty text, or one over
+    the model's window, is refused before any request (``truncate=True`` cuts the
+    latter, with a warning). A server that returns one vector per token
     (llama.cpp for models without pooling) gets the normalised mean of them.
     """
 
     _model_words = (("model",), "embedding")
 
-    model: str = "solar-embedding-1-large"
+    model: str = "solar-embedding-2"
     """Default: the provider's embedding family (a provider without one asks for model=)."""
     query_model: str | None = None
     """The model for queries; by default ``<model>-query`` for Upstage's pair, else model."""
@@ -56,6 +59,8 @@ class SolarEmbeddings(SolarConnection, Embeddings):
     )
     """Texts per request; also ``embed_batch_size`` (UpstageEmbeddings' name)."""
     max_concurrency: int = Field(default=4, ge=1)
+    truncate: bool = False
+    """Cut a text over the model's window to fit (with a warning) instead of refusing it."""
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
@@ -75,34 +80,37 @@ class SolarEmbeddings(SolarConnection, Embeddings):
     def _params(self, kind: EmbeddingKind) -> dict[str, Any]:
         return self._plan().params(kind)
 
+    def _embed(self, texts: list[str], kind: EmbeddingKind) -> list[list[float]]:
+        return embed_texts(
+            self._client,
+            texts,
+            self._params(kind),
+            batch_size=self.batch_size,
+            truncate=self.truncate,
+        )
+
+    async def _aembed(self, texts: list[str], kind: EmbeddingKind) -> list[list[float]]:
+        return await aembed_texts(
+            self._async_client,
+            texts,
+            self._params(kind),
+            batch_size=self.batch_size,
+            truncate=self.truncate,
+            max_concurrency=self.max_concurrency,
+        )
+
     @langchain_errors
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        params = self._params("passage")
-        out: list[list[float]] = []
-        for batch in batches(texts, self.batch_size):
-            out.extend(vectors_in_order(self._client.embed(input=batch, **params), len(batch)))
-        return out
+        return self._embed(texts, "passage")
 
     @langchain_errors
     def embed_query(self, text: str) -> list[float]:
-        response = self._client.embed(input=[text], **self._params("query"))
-        return vectors_in_order(response, 1)[0]
+        return self._embed([text], "query")[0]
 
     @langchain_errors
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        params = self._params("passage")
-        limit = asyncio.Semaphore(self.max_concurrency)
-
-        async def one(batch: list[str]) -> list[list[float]]:
-            async with limit:
-                return vectors_in_order(
-                    await self._async_client.embed(input=batch, **params), len(batch)
-                )
-
-        results = await asyncio.gather(*(one(b) for b in batches(texts, self.batch_size)))
-        return [vector for batch in results for vector in batch]
+        return await self._aembed(texts, "passage")
 
     @langchain_errors
     async def aembed_query(self, text: str) -> list[float]:
-        response = await self._async_client.embed(input=[text], **self._params("query"))
-        return vectors_in_order(response, 1)[0]
+        return (await self._aembed([text], "query"))[0]

@@ -65,9 +65,10 @@ class SolarSummarizer(
 
     _model_words = (("model",), "chat")
 
-    model: str = "solar-1-mini-chat"
+    model: str = "solar-mini4"
     """Default: the provider's chat model. ``solar-1-mini-summarization`` (on any host)
-    gets the Summarization API's body."""
+    gets the Summarization API's body; where it is refused as retired, the provider's
+    chat model is prompted instead (one warning)."""
     # format, length, temperature and max_tokens: from SummaryOptions.
     max_concurrency: int = Field(default=4, ge=1)
     """Parts of a long text (and documents) summarized at once."""
@@ -83,7 +84,13 @@ class SolarSummarizer(
 
     @property
     def plan(self) -> SummaryPlan:
-        return self.summary_plan(self.model, self.provider_name)
+        client = self._client
+        return self.summary_plan(
+            self.model,
+            self.provider_name,
+            replacement=client.provider.default_model,
+            base_url=client.base_url,
+        )
 
     def _inner(self) -> InnerChat:
         chat: InnerChat | None = getattr(self, "_chat", None)  # unset after unpickling

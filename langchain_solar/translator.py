@@ -36,16 +36,17 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
         to_korean = SolarTranslator(direction="en-ko")
         print(to_korean.invoke("The weather is nice today."))
 
-    On Upstage it uses ``solar-1-mini-translate-enko`` / ``-koen``; elsewhere, or when
-    Upstage answers 404 for them, it prompts ``chat_model`` to translate (logged once).
-    Pass ``model=`` to choose the model yourself.
+    It prompts ``chat_model`` (the provider's current chat model) to translate; Upstage
+    retired its translation models on 2025-06-09. ``model="solar-1-mini-translate-enko"``
+    (or ``-koen``) sends the seed's request; where the host refuses it as retired, the
+    chat model is prompted instead (one warning). ``model=`` names any other model.
     """
 
     direction: Literal["en-ko", "ko-en"] = "en-ko"
     model: str | None = None
     _model_words = (("chat_model",), "chat")
 
-    chat_model: str = "solar-1-mini-chat"
+    chat_model: str = "solar-mini4"
     """The model prompted to translate; default: the provider's chat model."""
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -68,7 +69,8 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
                 chat_model=self.chat_model,
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
-            )
+            ),
+            base_url=self._client.base_url,
         )
 
     def __setstate__(self, state: dict[Any, Any]) -> None:

@@ -47,7 +47,7 @@ class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions)
 
     _model_words = (("model",), "chat")
 
-    model: str = "solar-1-mini-chat"
+    model: str = "solar-mini4"
     # format, length, temperature and max_tokens: from SummaryOptions.
     summary_key: str = "summary"
     max_concurrency: int = Field(default=4, ge=1)
@@ -64,7 +64,13 @@ class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions)
 
     @property
     def plan(self) -> SummaryPlan:
-        return self.summary_plan(self.model, self.provider_name)
+        client = self._client
+        return self.summary_plan(
+            self.model,
+            self.provider_name,
+            replacement=client.provider.default_model,
+            base_url=client.base_url,
+        )
 
     def _bar(self, nodes: Sequence[BaseNode], kwargs: dict[str, Any]) -> SummaryProgress:
         # IngestionPipeline.run(show_progress=True) passes it to every transformation.
@@ -144,11 +150,15 @@ class SolarToolSpec(BaseToolSpec):
         provider = self._connection.provider_name
         # The provider's own chat model unless one is named.
         chat_model = chat_model or self._connection._client.provider.default_model
+        base_url = self._connection._client.base_url
         self._summary = SummaryPlan(
             model=chat_model, provider=provider, format=summary_format, length=summary_length
         )
         self._translators = {
-            d: Translator(TranslationPlan(direction=d, provider=provider, chat_model=chat_model))
+            d: Translator(
+                TranslationPlan(direction=d, provider=provider, chat_model=chat_model),
+                base_url=base_url,
+            )
             for d in ("en-ko", "ko-en")
         }
 

@@ -7,7 +7,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, model_validator
 
-from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, vectors_in_order
+from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_texts, embed_texts
 
 from ._settings import SolarConnection
 
@@ -17,8 +17,9 @@ __all__ = ["SolarEmbedding"]
 class SolarEmbedding(BaseEmbedding, SolarConnection):
     """Solar embeddings, or any OpenAI-compatible server's, for LlamaIndex.
 
-    Upstage's ``solar-embedding-1-large`` (and ``embedding``) is a pair: queries go to
-    ``<model>-query``, documents to ``<model>-passage``. Any other name is sent as given;
+    Upstage's ``solar-embedding-2`` (the default; also ``solar-embedding-1-large`` and
+    ``embedding``, retiring on 2026-12-31) is a pair: queries go to ``<model>-query``,
+    documents to ``<model>-passage``. Any other name is sent as given;
     ``query_model=``/``document_model=`` choose each side yourself.
 
     Example::
@@ -34,13 +35,16 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
         # NVIDIA NIM (input_type "query"/"passage" is sent for you)
         SolarEmbedding(provider="nvidia", model="nvidia/nv-embedqa-e5-v5")
 
-    Batching follows LlamaIndex's ``embed_batch_size``; order is kept. A server that
+    Batching follows LlamaIndex's ``embed_batch_size``, and each batch is packed within
+    the model's per-request limits (Upstage: 100 inputs, under 204,800 tokens); order is
+    kept. An empty text, or one over the model's window, is refused before any request
+    (``truncate=True`` cuts the latter, with a warning). A server that
     returns one vector per token (llama.cpp) gets the normalised mean of them.
     """
 
     _model_words = (("model", "model_name"), "embedding")
 
-    model_name: str = Field(default="solar-embedding-1-large", alias="model")
+    model_name: str = Field(default="solar-embedding-2", alias="model")
     query_model: str | None = Field(
         default=None, description="The model for queries; default <model>-query for the pair."
     )
@@ -49,6 +53,11 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
     )
     model_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request-body fields, merged last."
+    )
+    truncate: bool = Field(
+        default=False,
+        description="Cut a text over the model's window to fit (with a warning) instead of "
+        "refusing it.",
     )
 
     @model_validator(mode="after")
@@ -70,24 +79,35 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
             model_kwargs=self.model_kwargs,
         ).params(kind)
 
+    def _embed(self, texts: list[str], kind: EmbeddingKind) -> list[list[float]]:
+        batch = max(1, len(texts))  # LlamaIndex batches by embed_batch_size already
+        return embed_texts(
+            self._client, texts, self._params(kind), batch_size=batch, truncate=self.truncate
+        )
+
+    async def _aembed(self, texts: list[str], kind: EmbeddingKind) -> list[list[float]]:
+        return await aembed_texts(
+            self._async_client,
+            texts,
+            self._params(kind),
+            batch_size=max(1, len(texts)),
+            truncate=self.truncate,
+        )
+
     def _get_query_embedding(self, query: str) -> list[float]:
-        response = self._client.embed(input=[query], **self._params("query"))
-        return vectors_in_order(response, 1)[0]
+        return self._embed([query], "query")[0]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
-        response = await self._async_client.embed(input=[query], **self._params("query"))
-        return vectors_in_order(response, 1)[0]
+        return (await self._aembed([query], "query"))[0]
 
     def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
+        return self._embed([text], "passage")[0]
 
     async def _aget_text_embedding(self, text: str) -> list[float]:
-        return (await self._aget_text_embeddings([text]))[0]
+        return (await self._aembed([text], "passage"))[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        response = self._client.embed(input=texts, **self._params("passage"))
-        return vectors_in_order(response, len(texts))
+        return self._embed(texts, "passage")
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        response = await self._async_client.embed(input=texts, **self._params("passage"))
-        return vectors_in_order(response, len(texts))
+        return await self._aembed(texts, "passage")

@@ -72,7 +72,7 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
         from llama_index.core.llms import ChatMessage
         from llama_index_solar import Solar
 
-        llm = Solar(model="solar-1-mini-chat")  # reads UPSTAGE_API_KEY
+        llm = Solar(model="solar-mini4")  # reads UPSTAGE_API_KEY
         print(llm.complete("Say hi in Korean."))
         for r in llm.stream_chat([ChatMessage(role="user", content="Count to 3")]):
             print(r.delta, end="")
@@ -90,7 +90,7 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
     _extra_words_into = "additional_kwargs"
 
     model: str = Field(
-        default="solar-1-mini-chat", description="The model name; default: the provider's."
+        default="solar-mini4", description="The model name; default: the provider's."
     )
     # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
     stop: list[str] | None = None
@@ -98,7 +98,10 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
     logit_bias: dict[str, int] | None = None
     reasoning_effort: str | None = Field(
-        default=None, description="For reasoning models: low, medium or high."
+        default=None,
+        description="For reasoning models; values differ per model (solar-pro4/mini4: none, "
+        "minimal, low, medium, high, xhigh, max; solar-pro3: low, medium, high). Another "
+        "word of that scale is sent as the model's nearest, with a warning.",
     )
     response_format: dict[str, Any] | None = Field(
         default=None, description='Sent as is, e.g. {"type": "json_object"}.'
@@ -176,9 +179,7 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
         return LLMMetadata(
             context_window=self.context_window or info.context_window,
             num_output=self.max_tokens or DEFAULT_NUM_OUTPUTS,
-            is_chat_model=self.is_chat_model
-            if self.is_chat_model is not None
-            else not info.completions_only,
+            is_chat_model=self.is_chat_model if self.is_chat_model is not None else info.chat,
             is_function_calling_model=(
                 self.is_function_calling_model
                 if self.is_function_calling_model is not None

@@ -36,7 +36,8 @@ from .providers._learned import STORE
 from .providers._model_params import apply_model_params
 from .providers._one_of import sent_one_of, unwrap_calls
 from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
-from .providers._registry import get_model_info
+from .providers._reasoning import check_reasoning_effort
+from .providers._registry import ModelInfo, get_model_info
 from .ratelimit import RateLimiter
 from .response_info import kept_headers
 from .retry import RetryPolicy
@@ -45,6 +46,7 @@ from .types import (
     ChatCompletion,
     ChatCompletionRequest,
     CompletionRequest,
+    EmbeddingRequest,
     ResponseModel,
     StreamOptions,
     WireModel,
@@ -56,6 +58,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
 
 logger = logging.getLogger("solar_api")
+
+# Models already warned about as retiring soon (once per process).
+_WARNED_RETIRING: set[str] = set()
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
@@ -423,6 +428,7 @@ class BaseClient(Generic[H]):
         include_usage: bool | None,
     ) -> dict[str, Any]:
         info = get_model_info(req.model)
+        self._note_retiring(info)
         overrides = info.overrides
         profile = replace(self.provider, **overrides) if overrides else self.provider
         try:
@@ -436,6 +442,7 @@ class BaseClient(Generic[H]):
                 f"{', '.join([*named, 'model_kwargs'])}: they must hold plain JSON values"
             ) from None
         body = adapt_body(wire, profile, self._warned_adapted)
+        body = check_reasoning_effort(body, info, self._warned_adapted)
         if stream:
             body["stream"] = True
             # Usage on streams is asked for by default where the provider (and the
@@ -451,6 +458,31 @@ class BaseClient(Generic[H]):
             body.pop("stream", None)
             body.pop("stream_options", None)
         return apply_model_params(body, info, self.provider.name, self._warned_adapted)
+
+    def _note_retiring(self, info: ModelInfo) -> None:
+        """Warn once per process about a model its provider will retire soon (Upstage's
+        Embedding 1 on 2026-12-31), sent to that provider; it is still sent as asked."""
+        if (
+            info.retires is None
+            or info.name in _WARNED_RETIRING
+            or info.provider != self.provider.name
+            or info.retired()
+        ):
+            return
+        _WARNED_RETIRING.add(info.name)
+        logger.warning(
+            "%s retires on %s at %s; move to %s before then",
+            info.name,
+            info.retires,
+            self.provider.name,
+            info.successor or "a current model",
+        )
+
+    def embedding_body(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An embeddings request's body (the model's retirement noted)."""
+        req = EmbeddingRequest(**params)
+        self._note_retiring(get_model_info(req.model))
+        return req.to_wire()
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:

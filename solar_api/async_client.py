@@ -175,8 +175,8 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
     async def embed(
         self, request: EmbeddingRequest | None = None, /, **params: Any
     ) -> EmbeddingResponse:
-        req = request if request is not None else EmbeddingRequest(**params)
-        response = await self._send("POST", "/embeddings", req.to_wire(), stream=False)
+        body = request.to_wire() if request is not None else self.embedding_body(params)
+        response = await self._send("POST", "/embeddings", body, stream=False)
         return self._parse(EmbeddingResponse, response)
 
     async def list_models(self) -> ModelList:

@@ -174,10 +174,8 @@ class SolarClient(BaseClient[httpx.Client], Closing):
 
     def embed(self, request: EmbeddingRequest | None = None, /, **params: Any) -> EmbeddingResponse:
         """POST /embeddings."""
-        req = request if request is not None else EmbeddingRequest(**params)
-        return self._parse(
-            EmbeddingResponse, self._send("POST", "/embeddings", req.to_wire(), stream=False)
-        )
+        body = request.to_wire() if request is not None else self.embedding_body(params)
+        return self._parse(EmbeddingResponse, self._send("POST", "/embeddings", body, stream=False))
 
     def list_models(self) -> ModelList:
         """GET /models."""

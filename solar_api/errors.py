@@ -10,6 +10,8 @@ The tree mirrors the openai SDK's, so code written against either reads the same
     │   ├── APITimeoutError
     │   └── StreamInterruptedError    (the stream broke after events were delivered)
     └── APIStatusError
+        ├── RetiredModelError         (400 or 404 for a model its provider retired;
+        │                                  also a BadRequestError or a NotFoundError)
         ├── BadRequestError 400
         │   └── ContextLengthExceededError
         ├── AuthenticationError 401
@@ -46,6 +48,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RetiredModelError",
     "SolarError",
     "StreamInterruptedError",
     "UnprocessableEntityError",
@@ -253,6 +256,50 @@ class NotFoundError(APIStatusError):
     """404."""
 
 
+class RetiredModelError(APIStatusError):
+    """The server refused a model that its provider retired; names the successor.
+
+    Raised as `RetiredModelNotFound` (404) or `RetiredModelBadRequest` (400), so code
+    that catches `NotFoundError` or `BadRequestError` catches it too.
+    """
+
+    model: str
+    retired_on: str
+    successor: str | None
+
+    def __init__(
+        self,
+        *,
+        response: httpx.Response,
+        body: Any,
+        model: str,
+        retired_on: str,
+        successor: str | None,
+    ) -> None:
+        self.model = model
+        self.retired_on = retired_on
+        self.successor = successor
+        super().__init__(response=response, body=body)
+        instead = f"; use {successor!r} instead" if successor else ""
+        self.message = (
+            f"{model!r} was retired by its provider ({retired_on}){instead}. "
+            f"The server said: {self.message}"
+        )
+        self.args = (
+            _format(
+                self.status_code, self.message, self.type, self.code, self.request_id, self.target
+            ),
+        )
+
+
+class RetiredModelNotFound(RetiredModelError, NotFoundError):
+    """404 for a retired model."""
+
+
+class RetiredModelBadRequest(RetiredModelError, BadRequestError):
+    """400 for a retired model."""
+
+
 class UnprocessableEntityError(APIStatusError):
     """422."""
 
@@ -295,9 +342,50 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
         )
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     error = cls(response=response, body=body)
+    if status in (400, 404):
+        retired = _retired_model_error(error, response, body)
+        if retired is not None:
+            return retired
     if cls is BadRequestError and error.is_context_length_error:
         error = ContextLengthExceededError(response=response, body=body)
     return error
+
+
+# How servers say a model name is not served: OpenAI's "The model `x` does not exist",
+# "model not found", "invalid model", "is no longer supported", "has been deprecated"...
+# Upstage publishes no text for it ("Requests naming it will return an error after that
+# date", its solar-pro2 page), so the wording is matched broadly and trusted only for a
+# model the registry marks as retired.
+_MODEL_REFUSED_RE = re.compile(
+    r"(?=.*model)(?=.*(?:invalid|not found|does not exist|doesn't exist|unknown|no longer"
+    r"|deprecat|retired|not supported|unsupported|not available|not served))",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _retired_model_error(
+    error: APIStatusError, response: httpx.Response, body: Any
+) -> RetiredModelError | None:
+    from .providers._registry import MODELS  # data only; kept lazy as errors load first
+
+    if error.is_context_length_error or not _MODEL_REFUSED_RE.match(error.message or ""):
+        return None
+    try:
+        sent = json.loads(response.request.content or b"null")
+    except (RuntimeError, ValueError):  # a response built by hand, or a non-JSON body
+        return None
+    model = sent.get("model") if isinstance(sent, dict) else None
+    info = MODELS.get(model) if isinstance(model, str) else None
+    if info is None or info.retires is None:
+        return None
+    cls = RetiredModelNotFound if response.status_code == 404 else RetiredModelBadRequest
+    return cls(
+        response=response,
+        body=body,
+        model=info.name,
+        retired_on=info.retires,
+        successor=info.successor,
+    )
 
 
 def _opt_str(value: Any) -> str | None:

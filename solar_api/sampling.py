@@ -1,4 +1,4 @@
-"""The sampling fields every request-building class shares, declared once.
+"""The sampling (and caching) fields every request-building class shares, declared once.
 
 The wire request models (``solar_api.types``), LangChain's ``ChatSolar`` and ``SolarLLM``
 and LlamaIndex's ``Solar`` all take the same sampling knobs with the same bounds; they
@@ -38,6 +38,12 @@ class SamplingParams(BaseModel):
     )
     seed: int | None = Field(
         default=None, description="For reproducible sampling, on servers that honour it."
+    )
+    prompt_cache_key: str | None = Field(
+        default=None,
+        description="Groups requests that share a prompt prefix for the server's prompt "
+        "cache (OpenAI's field; Upstage caches prefixes and bills cached input at a "
+        "fraction). Sent as given; a server that refuses it is learned and it is left out.",
     )
 
     def sampling_values(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ __all__ = [
     "CompletionChoice",
     "CompletionRequest",
     "Delta",
+    "DeveloperMessage",
     "Embedding",
     "EmbeddingRequest",
     "EmbeddingResponse",
@@ -127,6 +128,15 @@ class SystemMessage(WireModel):
     name: str | None = None
 
 
+class DeveloperMessage(WireModel):
+    """OpenAI's newer name for system instructions; a server that does not take the role
+    (Upstage, per its live API in 2026-07) gets it as ``system`` (providers/capabilities.py)."""
+
+    role: Literal["developer"] = "developer"
+    content: Content
+    name: str | None = None
+
+
 class UserMessage(WireModel):
     role: Literal["user"] = "user"
     content: Content
@@ -160,7 +170,8 @@ class ToolMessage(WireModel):
 
 
 Message = Annotated[
-    SystemMessage | UserMessage | AssistantMessage | ToolMessage, Field(discriminator="role")
+    SystemMessage | DeveloperMessage | UserMessage | AssistantMessage | ToolMessage,
+    Field(discriminator="role"),
 ]
 
 

@@ -74,7 +74,15 @@ LOCAL_MODEL_ENV = "SOLAR_LOCAL_MODEL"
 LOCAL_EMBEDDING_MODEL_ENV = "SOLAR_LOCAL_EMBEDDING_MODEL"
 # Aliases the server answers to by name (any other name falls back to the chat model).
 CHAT_ALIAS = "solar-1-mini-chat"
-EMBEDDING_ALIASES = ("solar-embedding-1-large-query", "solar-embedding-1-large-passage")
+# Upstage's current default (the upstage preset's) answers too, so code written for
+# today's Upstage runs unchanged; each name shares the one loaded model (_llama_server.py).
+CHAT_ALIASES = (CHAT_ALIAS, "solar-mini4")
+EMBEDDING_ALIASES = (
+    "solar-embedding-2-query",
+    "solar-embedding-2-passage",
+    "solar-embedding-1-large-query",
+    "solar-embedding-1-large-passage",
+)
 _INSTALL_HINT = 'pip install "solar-integrations[local]"'
 
 
@@ -203,7 +211,8 @@ class LocalServer:
     finds it. ``model`` names the chat model (``LOCAL_MODELS``; default
     ``SOLAR_LOCAL_MODEL``, else ``smollm2-135m``) and ``model_path`` replaces its GGUF
     with another file written in the same chat format. ``embeddings`` adds the
-    ``solar-embedding-1-large-*`` aliases, served by ``embedding_model`` (default
+    ``solar-embedding-2-*`` and ``solar-embedding-1-large-*`` aliases, served by
+    ``embedding_model`` (default
     ``SOLAR_LOCAL_EMBEDDING_MODEL``, else the model that retrieved best in the README's
     measurement). ``n_ctx`` is the context window served (SmolLM2 was trained to 8192
     tokens, Gemma 3 270M to 32768; past its training a model's answers degrade).
@@ -273,7 +282,7 @@ class LocalServer:
             "verbose": False,
         }
         chat = {"model": str(model), "chat_format": self.model.chat_format}
-        models = [{**common, **chat, "model_alias": CHAT_ALIAS}]
+        models = [{**common, **chat, "model_alias": a} for a in CHAT_ALIASES]
         if embedding_model is not None:
             # Embedding a text takes one batch, so the batch is as large as a text may be.
             embed = {"model": str(embedding_model), "n_batch": 2048, "n_ubatch": 2048}

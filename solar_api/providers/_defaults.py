@@ -23,7 +23,9 @@ ModelKind = Literal["chat", "completions", "embedding"]
 BASE_URL_WORDS = ("base_url", "api_base", "upstage_api_base")
 # Servers that serve whatever they host under any OpenAI path.
 _ANY_MODEL = ("local", "openai_compatible")
-_EMBEDDING_FAMILY = "solar-embedding-1-large"
+# Upstage's Solar Embedding 2 pair (-query / -passage): Embedding 1 is fully deprecated on
+# 2026-12-31 (console.upstage.ai/docs/capabilities/embed, read 2026-12-06).
+_EMBEDDING_FAMILY = "solar-embedding-2"
 
 
 def default_model(provider: str | None, base_url: str | None, kind: ModelKind) -> str:

@@ -18,17 +18,23 @@ __all__ = [
     "Body",
     "drop",
     "fix_continuation",
+    "fix_developer",
     "fix_max_tokens",
     "fix_names",
     "fix_null_content",
     "fix_required",
     "fix_response_format",
+    "fix_strict_schema",
+    "fix_strict_tools",
     "fix_tool_choice",
     "sent",
     "sent_continue",
+    "sent_developer",
     "sent_names",
     "sent_null_content",
     "sent_required",
+    "sent_strict_schema",
+    "sent_strict_tools",
     "tool_names",
 ]
 
@@ -142,3 +148,50 @@ def sent(field: str) -> Callable[[Body], bool]:
 
 def sent_names(body: Body) -> bool:
     return any("name" in m for m in body.get("messages", []))
+
+
+def _strict_functions(body: Body) -> list[dict[str, Any]]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    functions = (t.get("function") for t in tools if isinstance(t, dict))
+    return [f for f in functions if isinstance(f, dict) and f.get("strict") is True]
+
+
+def sent_strict_tools(body: Body) -> bool:
+    return bool(_strict_functions(body))
+
+
+def fix_strict_tools(body: Body) -> None:
+    # The schemas still go: the model is asked for them, the server just does not
+    # constrain its sampling to them.
+    for function in _strict_functions(body):
+        function.pop("strict", None)
+
+
+def _strict_schema(body: Body) -> dict[str, Any] | None:
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return None
+    schema = fmt.get("json_schema")
+    return schema if isinstance(schema, dict) and schema.get("strict") is True else None
+
+
+def sent_strict_schema(body: Body) -> bool:
+    return _strict_schema(body) is not None
+
+
+def fix_strict_schema(body: Body) -> None:
+    schema = _strict_schema(body)
+    if schema is not None:
+        schema.pop("strict", None)
+
+
+def sent_developer(body: Body) -> bool:
+    return any(m.get("role") == "developer" for m in body.get("messages", []))
+
+
+def fix_developer(body: Body) -> None:
+    for message in body.get("messages", []):
+        if message.get("role") == "developer":
+            message["role"] = "system"  # the role the developer role replaced

@@ -42,14 +42,18 @@ class LearnedCapabilities:
 
     rejected: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()
+    retired_models: frozenset[str] = frozenset()
+    """Models the server refused as retired (the summarizer and translator then prompt
+    the provider's current chat model instead, see tasks/)."""
 
     def __bool__(self) -> bool:
-        return bool(self.rejected or self.ignored)
+        return bool(self.rejected or self.ignored or self.retired_models)
 
 
 @dataclass
 class _Server:
     labels: set[str] = field(default_factory=set)
+    retired: set[str] = field(default_factory=set)
 
 
 class _Store:
@@ -63,20 +67,38 @@ class _Store:
             server = self._servers.get(_key(base_url))
             return frozenset(server.labels) if server else frozenset()
 
+    def retired(self, base_url: str) -> frozenset[str]:
+        with self._lock:
+            server = self._servers.get(_key(base_url))
+            return frozenset(server.retired) if server else frozenset()
+
+    def _server(self, base_url: str) -> _Server:
+        key = _key(base_url)
+        server = self._servers.get(key)
+        if server is None:
+            server = self._servers[key] = _Server()
+            while len(self._servers) > self._limit:
+                self._servers.popitem(last=False)
+        else:
+            self._servers.move_to_end(key)
+        return server
+
     def add(self, base_url: str, label: str) -> bool:
         """Remember `label` for `base_url`; True when it is new (the caller logs it)."""
-        key = _key(base_url)
         with self._lock:
-            server = self._servers.get(key)
-            if server is None:
-                server = self._servers[key] = _Server()
-                while len(self._servers) > self._limit:
-                    self._servers.popitem(last=False)
-            else:
-                self._servers.move_to_end(key)
+            server = self._server(base_url)
             if label in server.labels:
                 return False
             server.labels.add(label)
+            return True
+
+    def add_retired(self, base_url: str, model: str) -> bool:
+        """Remember that `base_url` refused `model` as retired; True when it is new."""
+        with self._lock:
+            server = self._server(base_url)
+            if model in server.retired:
+                return False
+            server.retired.add(model)
             return True
 
     def forget(self, base_url: str | None) -> None:
@@ -97,7 +119,9 @@ STORE = _Store(MAX_SERVERS)
 def learned_capabilities(base_url: str) -> LearnedCapabilities:
     """What this process has learned about the server at `base_url` so far."""
     labels = STORE.labels(base_url)
-    return LearnedCapabilities(rejected=labels - IGNORED, ignored=labels & IGNORED)
+    return LearnedCapabilities(
+        rejected=labels - IGNORED, ignored=labels & IGNORED, retired_models=STORE.retired(base_url)
+    )
 
 
 def forget_learned_capabilities(base_url: str | None = None) -> None:

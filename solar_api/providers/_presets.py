@@ -58,6 +58,10 @@ class Provider:
     max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     # Julep's assistant continuation (`continue: true` with no content).
     continuation: bool = False
+    # tools[].function.strict: true, the request's `store`, and the "developer" role.
+    strict_tools: bool = True
+    store: bool = True
+    developer_role: bool = True
     label: str = ""
     # Further base-URL variables, read after base_url_env (other packages' names).
     base_url_env_fallbacks: tuple[str, ...] = ()
@@ -82,13 +86,27 @@ PROVIDERS: dict[ProviderName, Provider] = {
     "upstage": Provider(
         name="upstage",
         label="Upstage console API",
-        base_url="https://api.upstage.ai/v1/solar",
+        # The base URL Upstage's docs show today (console.upstage.ai/docs, read
+        # 2026-12-06: chat at /v1/chat/completions, embeddings at /v1/embeddings); the
+        # seeds' /v1/solar still serves both and is taken as base_url.
+        base_url="https://api.upstage.ai/v1",
         api_key_env="UPSTAGE_API_KEY",
         base_url_env="UPSTAGE_BASE_URL",
         # langchain-upstage's and llama-index-llms-upstage's variable.
         base_url_env_fallbacks=("UPSTAGE_API_BASE",),
         requires_api_key=True,
-        default_model="solar-1-mini-chat",
+        # Solar Mini 4: current (2026-09), the cheapest of the current models, 512K
+        # context, tools and structured outputs, and the model Upstage names in place of
+        # its retired translation API (console.upstage.ai/docs/others/translation).
+        default_model="solar-mini4",
+        # The live API refuses tools[].function.strict: true ("The value 'true' isn't
+        # supported yet"), `store` ("Unrecognized request arguments supplied: store") and
+        # the developer role ("must be one of ['system','assistant','user','tool']"):
+        # checked against the live API by third parties, 2026-07-30 and 2026-08-07
+        # (junghan0611/agent-config#17, can1357/oh-my-pi#7868).
+        strict_tools=False,
+        store=False,
+        developer_role=False,
     ),
     "nvidia": Provider(
         name="nvidia",
@@ -200,7 +218,7 @@ def validate_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
             f"base_url: got {base_url!r}; expected an absolute http(s) URL such as "
-            "'https://api.upstage.ai/v1/solar' or 'http://127.0.0.1:8080/v1'"
+            "'https://api.upstage.ai/v1' or 'http://127.0.0.1:8080/v1'"
         )
     return base_url.rstrip("/")
 

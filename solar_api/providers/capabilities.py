@@ -152,6 +152,50 @@ CAPABILITIES: tuple[Capability, ...] = (
         supported=lambda p: p.continuation,
         readme="continue turns dropped",
     ),
+    # Upstage's live API (2026-07/08, see the upstage preset) and any server that says
+    # the same: "The value 'true' isn't supported yet" names no field, so the tools'
+    # strict goes first and a schema's strict is learned if the same answer comes again.
+    Capability(
+        "strict",
+        fx.sent_strict_tools,
+        re.compile(r"\bstrict\b|value 'true' isn't supported", re.IGNORECASE),
+        fx.fix_strict_tools,
+        "the tools without strict (their schemas are sent, not enforced by the server)",
+        supported=lambda p: p.strict_tools,
+        readme="tools without strict",
+    ),
+    Capability(
+        "strict_schema",
+        fx.sent_strict_schema,
+        re.compile(r"\bstrict\b|value 'true' isn't supported", re.IGNORECASE),
+        fx.fix_strict_schema,
+        "the JSON schema without strict (asked for, not enforced by the server)",
+    ),
+    Capability(
+        "store",
+        fx.sent("store"),
+        re.compile(r"\bstore\b"),
+        fx.drop("store"),
+        "the request without it (nothing is stored)",
+        supported=lambda p: p.store,
+        readme="no store",
+    ),
+    Capability(
+        "developer",
+        fx.sent_developer,
+        re.compile(r"\bdeveloper\b|must be one of \[[^\]]*'system'", re.IGNORECASE),
+        fx.fix_developer,
+        "developer messages as system messages",
+        supported=lambda p: p.developer_role,
+        readme="developer messages as system",
+    ),
+    Capability(
+        "prompt_cache_key",
+        fx.sent("prompt_cache_key"),
+        re.compile(r"prompt_cache_key"),
+        fx.drop("prompt_cache_key"),
+        "the request without it (the server's own prefix caching still applies)",
+    ),
     Capability(
         # Learned from an answer, not an error: see forced_choice_missed.
         "tool_choice_required",

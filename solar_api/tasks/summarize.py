@@ -2,8 +2,10 @@
 
 On ``solar-1-mini-summarization`` the request is exactly the Summarization API's (one user
 message, ``format``, ``length``, ``temperature``). Elsewhere (NIM, local, today's Upstage
-chat models; the dedicated API is deprecated) a chat model is asked for the same format
-and length. Text longer than the model's context is split on paragraph and sentence
+chat models; the dedicated API ended on 2024-05-10) a chat model is asked for the same
+format and length; a host that refuses the dedicated model as retired makes the rest of
+the work go to the plan's ``replacement`` chat model, once, with a warning
+(`_fallback.py`). Text longer than the model's context is split on paragraph and sentence
 boundaries, the parts summarized concurrently (bounded), and the summaries combined;
 a token-limit 400 from the server makes it split further instead of failing.
 """
@@ -13,16 +15,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from ..async_client import AsyncSolarClient
 from ..client import SolarClient
-from ..errors import ContextLengthExceededError
+from ..errors import APIStatusError, ContextLengthExceededError
 from ..providers._registry import get_model_info
 from ..types import ChatCompletionRequest
+from ._fallback import RetiredFallback
 from ._reply import reply_text
 from .textsplit import split_text
 from .tokens import EstimatedTokens, TokenCounter
@@ -91,6 +94,10 @@ class SummaryPlan:
     context_window: int | None = None
     # Sizes parts of a long text; the calibrated estimate unless a tokenizer is given.
     counter: TokenCounter = field(default_factory=EstimatedTokens, compare=False, repr=False)
+    # The chat model prompted when the host refuses a dedicated model as retired, and
+    # the base URL that lesson is kept for (None: for this call only).
+    replacement: str | None = None
+    base_url: str | None = None
 
     def __post_init__(self) -> None:
         _check_choice("format", self.format, get_args(SummaryFormat))
@@ -118,6 +125,14 @@ class SummaryPlan:
         reserve = self.max_tokens or min(1024, window // 4)
         # Room for the part: the window less the reply and the prompt's own words.
         return max(MIN_CHARS, window - reserve - 200)
+
+    def fallback(self) -> tuple[RetiredFallback, SummaryPlan] | None:
+        """For a dedicated model with a replacement: the fallback, and the plan that
+        prompts the replacement for the same format and length."""
+        if not self.dedicated or self.replacement is None:
+            return None
+        prompted = replace(self, model=self.replacement, context_window=self.context_window)
+        return RetiredFallback("summarizing", self.model, self.replacement, self.base_url), prompted
 
     def split(self, text: str) -> list[str]:
         return split_text(text, self.max_part_tokens, self.counter.count)
@@ -165,8 +180,16 @@ class SummaryOptions(BaseModel):
         default=None, ge=1, description="The most tokens a summary may have."
     )
 
-    def summary_plan(self, model: str, provider: str) -> SummaryPlan:
-        """The plan for these options with `model` on `provider`."""
+    def summary_plan(
+        self,
+        model: str,
+        provider: str,
+        *,
+        replacement: str | None = None,
+        base_url: str | None = None,
+    ) -> SummaryPlan:
+        """The plan for these options with `model` on `provider` (`replacement`: the chat
+        model prompted if the host refuses a dedicated `model` as retired)."""
         # model and provider stay with the classes: each resolves them its own way.
         return SummaryPlan(
             model=model,
@@ -175,6 +198,8 @@ class SummaryOptions(BaseModel):
             length=self.length,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
+            replacement=replacement,
+            base_url=base_url,
         )
 
 
@@ -198,6 +223,30 @@ def _async_call(client: AsyncSolarClient | AsyncChatCall) -> AsyncChatCall:
     return client
 
 
+class _Fallback:
+    """The plan a part is sent with: the dedicated model's, or the replacement's once
+    the host refused the dedicated model as retired."""
+
+    def __init__(self, plan: SummaryPlan) -> None:
+        self.plan = plan
+        found = plan.fallback()
+        self._fallback: RetiredFallback | None = found[0] if found else None
+        self._prompted = found[1] if found else plan
+
+    def request(self, part: str) -> ChatCompletionRequest:
+        if self._fallback is not None and self._fallback.active:
+            return self._prompted.request(part)
+        return self.plan.request(part)
+
+    def take(self, request: ChatCompletionRequest, exc: APIStatusError) -> bool:
+        """True when `exc` refused the dedicated model of `request`: send it again."""
+        return (
+            self._fallback is not None
+            and request.model == self.plan.model
+            and self._fallback.take(exc)
+        )
+
+
 def summarize(
     client: SolarClient | ChatCall,
     plan: SummaryPlan,
@@ -217,16 +266,23 @@ def summarize(
     check_summary_text(text)
     call = _sync_call(client)
     last = final_call or call
+    fallback = _Fallback(plan)
 
     def one(part: str, depth: int, final: bool = False) -> str:
         if len(part) < MIN_CHARS:
             return part  # already shorter than any summary the server would accept
+        send = last if final else call
+        request = fallback.request(part)
         try:
-            return (last if final else call)(plan.request(part))
+            return send(request)
         except ContextLengthExceededError:
             if depth >= _MAX_DEPTH:
                 raise
             return run(" ".join(one(h, depth + 1) for h in _halves(part)), depth + 1)
+        except APIStatusError as exc:
+            if not fallback.take(request, exc):
+                raise
+            return send(fallback.request(part))
 
     def run(body: str, depth: int) -> str:
         parts = plan.split(body)
@@ -262,18 +318,26 @@ async def asummarize(
     call = _async_call(client)
     last = final_call or call
     limit = asyncio.Semaphore(max(1, max_concurrency))
+    fallback = _Fallback(plan)
 
     async def one(part: str, depth: int, final: bool = False) -> str:
         if len(part) < MIN_CHARS:
             return part
+        send = last if final else call
+        request = fallback.request(part)
         try:
             async with limit:
-                return await (last if final else call)(plan.request(part))
+                return await send(request)
         except ContextLengthExceededError:
             if depth >= _MAX_DEPTH:
                 raise
             halves = [await one(h, depth + 1) for h in _halves(part)]
             return await run(" ".join(halves), depth + 1)
+        except APIStatusError as exc:
+            if not fallback.take(request, exc):
+                raise
+            async with limit:
+                return await send(fallback.request(part))
 
     async def run(body: str, depth: int) -> str:
         parts = plan.split(body)

@@ -1,8 +1,11 @@
-"""English <-> Korean translation: Upstage's dedicated models, or a prompted chat model.
+"""English <-> Korean translation: a prompted chat model, or Upstage's dedicated models.
 
-``solar-1-mini-translate-enko`` and ``-koen`` take the text as a plain user message. Where
-they are absent (other providers, or a 404 from Upstage since the models were retired)
-a chat model is asked to translate and to reply with the translation only.
+By default a chat model (the provider's current one) is asked to translate and to reply
+with the translation only: Upstage retired its translation models on 2025-06-09 and
+names Solar Mini 4 in their place (console.upstage.ai/docs/others/translation, read
+2026-12-06). ``solar-1-mini-translate-enko`` and ``-koen``, when named, get the seed's
+request (the text as a plain user message); a host that refuses them as retired makes
+the translator prompt the chat model instead, once, with a warning (`_fallback.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Literal, get_args
 
 from ..async_client import AsyncSolarClient
 from ..client import SolarClient
-from ..errors import NotFoundError
+from ..errors import APIStatusError
 from ..providers._registry import get_model_info
 from ..types import ChatCompletionRequest
+from ._fallback import RetiredFallback
 from ._reply import reply_text
 
 __all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator"]
@@ -42,7 +46,7 @@ class TranslationPlan:
     direction: Direction
     provider: str
     model: str | None = None
-    chat_model: str = "solar-1-mini-chat"
+    chat_model: str = "solar-mini4"
     temperature: float | None = None
     max_tokens: int | None = None
 
@@ -62,9 +66,7 @@ class TranslationPlan:
 
     @property
     def target_model(self) -> str:
-        if self.model is not None:
-            return self.model
-        return DEDICATED_MODELS[self.direction] if self.provider == "upstage" else self.chat_model
+        return self.model if self.model is not None else self.chat_model
 
     @property
     def dedicated(self) -> bool:
@@ -98,29 +100,27 @@ class TranslationPlan:
 
 
 class Translator:
-    """Translates with `plan`; after a 404 for a dedicated model, prompts the chat model.
+    """Translates with `plan`; a dedicated model refused as retired (or 404) on
+    `base_url` makes it prompt the plan's chat model from then on (`_fallback.py`)."""
 
-    The fallback is remembered for this object's lifetime and logged once.
-    """
-
-    def __init__(self, plan: TranslationPlan) -> None:
+    def __init__(self, plan: TranslationPlan, base_url: str | None = None) -> None:
         self.plan = plan
-        self.fallback = False
+        self._fallback = (
+            RetiredFallback("translating", plan.target_model, plan.chat_model, base_url)
+            if plan.dedicated
+            else None
+        )
+
+    @property
+    def fallback(self) -> bool:
+        """True when requests prompt the chat model in place of a refused dedicated one."""
+        return self._fallback is not None and self._fallback.active
 
     def _request(self, text: str) -> ChatCompletionRequest:
         return self.plan.request(text, prompted=self.fallback)
 
-    def _should_fall_back(self, exc: NotFoundError) -> bool:
-        if self.fallback or not self.plan.dedicated or self.plan.model is not None:
-            return False
-        self.fallback = True
-        logger.warning(
-            "%s is not served here (%s); translating with %s instead",
-            self.plan.target_model,
-            exc.message,
-            self.plan.chat_model,
-        )
-        return True
+    def _should_fall_back(self, exc: APIStatusError) -> bool:
+        return self._fallback is not None and self._fallback.take(exc)
 
     def translate(self, client: SolarClient | ChatCall, text: str) -> str:
         """Translate with the client, or a function from a request to the reply's text."""
@@ -129,10 +129,11 @@ class Translator:
             if isinstance(client, SolarClient)
             else client
         )
+        request = self._request(text)
         try:
-            return call(self._request(text))
-        except NotFoundError as exc:
-            if not self._should_fall_back(exc):
+            return call(request)
+        except APIStatusError as exc:
+            if request.model != self.plan.target_model or not self._should_fall_back(exc):
                 raise
             return call(self._request(text))
 
@@ -142,9 +143,10 @@ class Translator:
             return reply_text(await client.chat(request), "translation")
 
         call = via_client if isinstance(client, AsyncSolarClient) else client
+        request = self._request(text)
         try:
-            return await call(self._request(text))
-        except NotFoundError as exc:
-            if not self._should_fall_back(exc):
+            return await call(request)
+        except APIStatusError as exc:
+            if request.model != self.plan.target_model or not self._should_fall_back(exc):
                 raise
             return await call(self._request(text))
