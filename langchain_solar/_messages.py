@@ -35,9 +35,11 @@ __all__ = [
     "usage_to_metadata",
 ]
 
-_ROLES = {"system", "user", "assistant", "tool"}
+# "developer" is sent as such; a server that does not take it (Upstage) gets "system",
+# with a warning (solar_api.providers.capabilities).
+_ROLES = {"system", "developer", "user", "assistant", "tool"}
 # ChatMessage(role=...) spellings other integrations accept.
-_ROLE_ALIASES = {"human": "user", "ai": "assistant", "developer": "system"}
+_ROLE_ALIASES = {"human": "user", "ai": "assistant"}
 
 
 def julep_continuation(name: str | None = None) -> AIMessage:
@@ -146,7 +148,13 @@ def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) ->
         if text or not (calls or out.get("continue")):
             out["content"] = text
     elif isinstance(message, SystemMessage):
-        out = {"role": "system", "content": _user_content(message.content)}
+        # langchain-openai's marker for a developer message written as a SystemMessage.
+        role = (
+            "developer"
+            if message.additional_kwargs.get("__openai_role__") == "developer"
+            else "system"
+        )
+        out = {"role": role, "content": _user_content(message.content)}
     elif isinstance(message, ToolMessage):
         content = message.content
         out = {

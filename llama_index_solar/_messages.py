@@ -27,7 +27,8 @@ __all__ = [
 
 _ROLE_MAP = {
     "system": "system",
-    "developer": "system",
+    # Sent as such; Upstage gets "system" with a warning (solar_api's capability table).
+    "developer": "developer",
     "user": "user",
     "assistant": "assistant",
     "chatbot": "assistant",
@@ -175,11 +176,21 @@ def response_to_message(message: ResponseMessage) -> ChatMessage:
 def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
     if usage is None:
         return {}
-    return {
+    out: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    # Reasoning models (Upstage's solar-pro4...) count their reasoning inside
+    # completion_tokens and say how much in completion_tokens_details.
+    extra = usage.model_extra or {}
+    reasoning = (extra.get("completion_tokens_details") or {}).get("reasoning_tokens")
+    if reasoning is not None:
+        out["reasoning_tokens"] = reasoning
+    cached = (extra.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is not None:
+        out["cached_tokens"] = cached
+    return out
 
 
 class ToolCallAccumulator:

@@ -165,13 +165,13 @@ MODELS: dict[str, ModelInfo] = {
             structured_output=True,
             source=f"{_MODELS_PAGE}/solar-mini-4; {_REASONING_PAGE}",
         ),
-        # 128K context (131,072), 8K output; released 2026-01.
+        # 128K context (131,072), 8K output; released 2026-01. JSON schema support is
+        # not stated for it (nor for solar-pro2), so neither claims it here.
         _upstage_chat(
             "solar-pro3",
             131_072,
             8_192,
             efforts=_PRO3_EFFORTS,
-            structured_output=True,
             source=f"{_MODELS_PAGE}/solar-pro-3; {_REASONING_PAGE}",
         ),
         # 32K context, 4K output, tools, no reasoning.
@@ -193,7 +193,6 @@ MODELS: dict[str, ModelInfo] = {
             65_536,
             8_192,
             efforts=_PRO2_EFFORTS,
-            structured_output=True,
             retires="2026-10-30",
             successor="solar-pro4",
             source=f"{_MODELS_PAGE}/solar-pro-2",
@@ -229,6 +228,7 @@ MODELS: dict[str, ModelInfo] = {
                 context_window=32768,
                 max_output_tokens=4096,
                 translation=direction,
+                reasoning_efforts=(),
                 retires="2025-06-09",
                 successor="solar-mini4",
                 source="https://console.upstage.ai/docs/others/translation",
@@ -242,6 +242,7 @@ MODELS: dict[str, ModelInfo] = {
             max_output_tokens=4096,
             summarization=True,
             multi_turn=False,
+            reasoning_efforts=(),
             note="made for one user message of 250+ characters",
             # Seed 001: "end of service 2024-05-10"; a prompted chat model replaces it.
             retires="2024-05-10",

@@ -146,8 +146,8 @@ def test_rag_chain_on_an_in_memory_vector_store() -> None:
     )
     assert chain.invoke("What is the capital of Korea (Seoul)?") == "Seoul."
     assert [b["model"] for b in embed_server.bodies] == [
-        "solar-embedding-1-large-passage",
-        "solar-embedding-1-large-query",
+        "solar-embedding-2-passage",
+        "solar-embedding-2-query",
     ]
     system = chat_server.body["messages"][0]["content"]
     assert "Seoul is the capital" in system and "Paris" not in system

@@ -1,11 +1,13 @@
-"""The README's provider table is generated from the presets, so it cannot drift."""
+"""The README's provider and model tables are generated from the presets and the model
+registry, so they cannot drift."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from solar_api.providers import PROVIDERS
+from solar_api.providers import MODELS, PROVIDERS
+from solar_api.providers._registry import ModelInfo
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADER = (
@@ -31,15 +33,59 @@ def render_provider_table() -> str:
     return "\n".join(rows)
 
 
-def test_provider_table_is_the_generated_one() -> None:
+MODEL_HEADER = (
+    "| model | provider | kind | context | max output | tools | JSON schema "
+    "| `reasoning_effort` | retirement | facts from |\n"
+    "|---|---|---|--:|--:|---|---|---|---|---|"
+)
+
+
+def _kind(info: ModelInfo) -> str:
+    if info.embedding:
+        return f"embedding ({info.dimensions} dims)" if info.dimensions else "embedding"
+    if info.summarization:
+        return "summarization"
+    if info.translation:
+        return f"translation {info.translation}"
+    return "chat and completions" if info.completions else "chat"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+def render_model_table() -> str:
+    rows = [MODEL_HEADER]
+    for info in MODELS.values():
+        efforts = info.reasoning_efforts
+        effort = ", ".join(efforts) if efforts else ("not taken" if efforts == () else "as given")
+        retirement = ""
+        if info.retires:
+            retirement = info.retires + (f" → `{info.successor}`" if info.successor else "")
+        chat = info.chat and not info.embedding
+        rows.append(
+            f"| `{info.name}` | {info.provider} | {_kind(info)} | {info.context_window:,} "
+            f"| {info.max_output_tokens:,} | {_yes(chat and info.tool_calling)} "
+            f"| {_yes(info.structured_output)} | {effort if chat else ''} | {retirement} "
+            f"| {info.source} |"
+        )
+    return "\n".join(rows)
+
+
+def _section(name: str) -> str:
     text = README.read_text()
-    table = (
-        text.split("<!-- providers-table")[1]
-        .split("-->", 1)[1]
-        .split("<!-- /providers-table -->")[0]
-    )
-    assert table.strip() == render_provider_table(), (
+    return text.split(f"<!-- {name}")[1].split("-->", 1)[1].split(f"<!-- /{name} -->")[0]
+
+
+def test_provider_table_is_the_generated_one() -> None:
+    assert _section("providers-table").strip() == render_provider_table(), (
         "README's provider table is stale; replace it with:\n" + render_provider_table()
+    )
+
+
+def test_model_table_is_the_generated_one() -> None:
+    assert _section("models-table").strip() == render_model_table(), (
+        "README's model table is stale; replace it with:\n" + render_model_table()
     )
 
 

@@ -37,7 +37,7 @@ def test_chat_sends_exactly_the_given_fields_to_the_upstage_endpoint() -> None:
         model="solar-1-mini-chat", messages=USER, temperature=0.2, max_tokens=9
     )
     request = server.requests[0]
-    assert str(request.url) == "https://api.upstage.ai/v1/solar/chat/completions"
+    assert str(request.url) == "https://api.upstage.ai/v1/chat/completions"
     assert request.method == "POST"
     assert request.headers["authorization"] == f"Bearer {SECRET}"
     assert request.headers["content-type"] == "application/json"
@@ -240,7 +240,7 @@ def test_embeddings_and_model_listing() -> None:
     models = client.list_models()
     assert server.bodies[0] == {"model": "solar-embedding-1-large-query", "input": ["a"]}
     assert server.requests[1].method == "GET" and str(server.requests[1].url).endswith(
-        "/v1/solar/models"
+        "/v1/models"
     )
     assert emb.data[0].embedding == [0.5, 0.25]
     assert [m.id for m in models.data] == ["solar-1-mini-chat"]

@@ -66,7 +66,7 @@ def test_non_retryable_status_maps_to_its_class_after_one_request(status: int, c
     assert err.type == "invalid_request_error" and err.request_id == "req-42"
     assert str(err) == (
         f"Error code: {status} - nope (type=invalid_request_error, request_id=req-42, "
-        "POST https://api.upstage.ai/v1/solar/chat/completions)"
+        "POST https://api.upstage.ai/v1/chat/completions)"
     )
     assert server.count == 1 and delays == []
 

@@ -13,7 +13,7 @@ USER = [{"role": "user", "content": "Hi"}]
 @pytest.mark.parametrize(
     ("provider", "url", "env"),
     [
-        ("upstage", "https://api.upstage.ai/v1/solar", "UPSTAGE_API_KEY"),
+        ("upstage", "https://api.upstage.ai/v1", "UPSTAGE_API_KEY"),
         ("nvidia", "https://integrate.api.nvidia.com/v1", "NVIDIA_API_KEY"),
         ("julep", "https://api-alpha.julep.ai/v1", "JULEP_API_KEY"),
     ],

@@ -158,11 +158,25 @@ def test_split_text_keeps_order_and_boundaries() -> None:
     ("direction", "model"),
     [("en-ko", "solar-1-mini-translate-enko"), ("ko-en", "solar-1-mini-translate-koen")],
 )
-def test_dedicated_translation_models_on_upstage(direction: str, model: str) -> None:
+def test_dedicated_translation_models_when_named_send_the_seed_body(
+    direction: str, model: str
+) -> None:
     server = Scripted(httpx.Response(200, json=chat_json("번역")))
-    translator = Translator(TranslationPlan(direction=direction, provider="upstage"))  # type: ignore[arg-type]
-    assert translator.translate(client(server), "Hello") == "번역"
-    assert server.body == {"model": model, "messages": [{"role": "user", "content": "Hello"}]}
+    plan = TranslationPlan(direction=direction, provider="upstage", model=model)  # type: ignore[arg-type]
+    assert Translator(plan).translate(client(server), "Hello") == "번역"
+    assert server.requests[0].content == (
+        b'{"model":"%s","messages":[{"role":"user","content":"Hello"}]}' % model.encode()
+    )
+
+
+def test_translation_on_upstage_prompts_the_current_chat_model_by_default() -> None:
+    # Upstage retired its translation models on 2025-06-09 (docs/others/translation).
+    server = Scripted(httpx.Response(200, json=chat_json("번역")))
+    Translator(TranslationPlan(direction="en-ko", provider="upstage")).translate(
+        client(server), "Hello"
+    )
+    assert server.body["model"] == "solar-mini4"
+    assert server.body["messages"][0]["content"].startswith("You translate English into Korean")
 
 
 def test_translation_falls_back_to_a_prompted_chat_model_after_404(
@@ -171,11 +185,14 @@ def test_translation_falls_back_to_a_prompted_chat_model_after_404(
     server = Scripted(
         error_response(404, "model not found"), httpx.Response(200, json=chat_json("안녕하세요"))
     )
-    translator = Translator(TranslationPlan(direction="en-ko", provider="upstage"))
+    plan = TranslationPlan(
+        direction="en-ko", provider="upstage", model="solar-1-mini-translate-enko"
+    )
+    translator = Translator(plan)
     assert translator.translate(client(server), "Hello") == "안녕하세요"
-    assert server.bodies[1]["model"] == "solar-1-mini-chat"
+    assert server.bodies[1]["model"] == "solar-mini4"
     assert "into Korean" in server.bodies[1]["messages"][0]["content"]
-    assert "not served here" in caplog.text
+    assert "is not served at this host" in caplog.text
     translator.translate(client(server), "Again")
     assert server.count == 3  # remembered: no second 404
 

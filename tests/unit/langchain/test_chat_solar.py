@@ -67,7 +67,7 @@ def test_invoke_sends_only_what_was_set() -> None:
     server = Scripted()
     reply = model(server).invoke("Hi")
     assert server.body == {
-        "model": "solar-1-mini-chat",
+        "model": "solar-mini4",
         "messages": [{"role": "user", "content": "Hi"}],
     }
     assert reply.content == "Hello!"
@@ -614,21 +614,21 @@ def test_aliases_and_providers() -> None:
     assert nim.base_url == "https://integrate.api.nvidia.com/v1"
     assert nim._get_ls_params()["ls_provider"] == "nvidia"
     assert nim.lc_secrets == {"api_key": "NVIDIA_API_KEY"}
-    assert ChatSolar(api_key=SECRET).context_window == 32768
+    assert ChatSolar(api_key=SECRET).context_window == 524_288  # solar-mini4
 
 
 def test_ls_params() -> None:
     llm = ChatSolar(api_key=SECRET, temperature=0.5, max_tokens=10, stop=["x"])
     assert llm._get_ls_params() == {
         "ls_provider": "upstage",
-        "ls_model_name": "solar-1-mini-chat",
+        "ls_model_name": "solar-mini4",
         "ls_model_type": "chat",
         "ls_temperature": 0.5,
         "ls_max_tokens": 10,
         "ls_stop": ["x"],
     }
     assert llm._llm_type == "solar-chat"
-    assert llm._identifying_params["model"] == "solar-1-mini-chat"
+    assert llm._identifying_params["model"] == "solar-mini4"
 
 
 def test_llama_cpp_style_streams_and_function_call_duplicates() -> None:

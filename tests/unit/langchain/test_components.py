@@ -101,16 +101,19 @@ def test_summarizer_rejects_short_text_and_bad_options() -> None:
 
 def test_translator_runnable_and_tool() -> None:
     server = Scripted(httpx.Response(200, json=chat_json("오늘 날씨가 좋네요.")))
-    translator = SolarTranslator(**conn(server, direction="en-ko"))
-    assert translator.invoke("The weather is nice today.") == "오늘 날씨가 좋네요."
+    named = SolarTranslator(**conn(server, direction="en-ko", model="solar-1-mini-translate-enko"))
+    assert named.invoke("The weather is nice today.") == "오늘 날씨가 좋네요."
     assert server.body == {
         "model": "solar-1-mini-translate-enko",
         "messages": [{"role": "user", "content": "The weather is nice today."}],
     }
+    translator = SolarTranslator(**conn(server, direction="en-ko"))
+    assert translator.invoke("The weather is nice today.") == "오늘 날씨가 좋네요."
+    assert server.body["model"] == "solar-mini4"  # prompted: the dedicated models retired
     tool = SolarTranslator(**conn(server, direction="ko-en")).as_agent_tool()
     assert tool.name == "solar_translate_ko_en" and "Korean text into English" in tool.description
     tool.invoke({"text": "안녕"})
-    assert server.body["model"] == "solar-1-mini-translate-koen"
+    assert server.body["model"] == "solar-mini4"
     with pytest.warns(UserWarning, match="UPSTAGE_API_KEY is not set"):
         assert pickle.loads(pickle.dumps(translator)).direction == "en-ko"
 
@@ -187,9 +190,9 @@ def test_embeddings_query_and_documents_batched_in_order() -> None:
     vectors = emb.embed_documents(["a", "bb", "ccc", "dddd", "eeeee"])
     assert [v[0] for v in vectors] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert [b["input"] for b in server.bodies] == [["a", "bb"], ["ccc", "dddd"], ["eeeee"]]
-    assert {b["model"] for b in server.bodies} == {"solar-embedding-1-large-passage"}
+    assert {b["model"] for b in server.bodies} == {"solar-embedding-2-passage"}
     assert emb.embed_query("xyz") == [3.0, 1.0]
-    assert server.body["model"] == "solar-embedding-1-large-query"
+    assert server.body["model"] == "solar-embedding-2-query"
 
 
 async def test_embeddings_async_and_per_token_vectors() -> None:

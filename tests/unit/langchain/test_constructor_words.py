@@ -115,7 +115,7 @@ def test_embeddings_move_unknown_words_into_model_kwargs() -> None:
 def test_each_class_takes_its_providers_default_model() -> None:
     assert ChatSolar(provider="nvidia", api_key="k").model_name == "upstage/solar-10.7b-instruct"
     assert ChatSolar(provider="julep", api_key="k").model_name == "julep-ai/samantha-1-turbo"
-    assert ChatSolar(api_key="k").model_name == "solar-1-mini-chat"
+    assert ChatSolar(api_key="k").model_name == "solar-mini4"
     assert SolarSummarizer(provider="nvidia", api_key="k").model == "upstage/solar-10.7b-instruct"
     assert SolarTranslator(provider="julep", api_key="k").chat_model == "julep-ai/samantha-1-turbo"
     assert SolarLLM(provider="julep", api_key="k").model == "julep-ai/samantha-1-turbo"

@@ -23,10 +23,14 @@ class Song(BaseModel):
 
 
 def test_profile_comes_from_the_registry() -> None:
-    profile = ChatSolar(api_key=SECRET, model="solar-pro2").profile
+    profile = ChatSolar(api_key=SECRET, model="solar-pro4").profile
     assert profile is not None
-    assert profile["max_input_tokens"] == 65536 and profile["max_output_tokens"] == 16384
+    assert profile["max_input_tokens"] == 524_288 and profile["max_output_tokens"] == 131_072
     assert profile["tool_calling"] and profile["tool_choice"] and profile["structured_output"]
+    assert profile["reasoning_output"]
+    mini = ChatSolar(api_key=SECRET, model="solar-mini").profile
+    assert mini is not None and mini["max_input_tokens"] == 32_768
+    assert not mini["reasoning_output"]
     nim = ChatSolar(api_key=SECRET, provider="nvidia", model="upstage/solar-10.7b-instruct")
     assert nim.profile is not None and nim.profile["max_input_tokens"] == 4096
     assert not nim.profile["tool_calling"] and not nim.profile["structured_output"]
@@ -42,7 +46,7 @@ def test_configurable_fields_accepts_the_model_alias() -> None:
     llm.invoke("x", {"configurable": {"model": "solar-pro2"}})
     assert server.body["model"] == "solar-pro2"
     llm.invoke("x")
-    assert server.body["model"] == "solar-1-mini-chat"
+    assert server.body["model"] == "solar-mini4"
 
 
 @pytest.mark.parametrize(

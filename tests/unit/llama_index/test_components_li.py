@@ -40,11 +40,11 @@ def test_embedding_query_and_text_models_and_batches() -> None:
     server = Scripted(embed_reply)
     emb = SolarEmbedding(**conn(server, embed_batch_size=2))
     assert emb.get_query_embedding("abc") == [3.0, 0.5]
-    assert server.body == {"model": "solar-embedding-1-large-query", "input": ["abc"]}
+    assert server.body == {"model": "solar-embedding-2-query", "input": ["abc"]}
     vectors = emb.get_text_embedding_batch(["a", "bb", "ccc"])
     assert [v[0] for v in vectors] == [1.0, 2.0, 3.0]
     assert [b["input"] for b in server.bodies[1:]] == [["a", "bb"], ["ccc"]]
-    assert {b["model"] for b in server.bodies[1:]} == {"solar-embedding-1-large-passage"}
+    assert {b["model"] for b in server.bodies[1:]} == {"solar-embedding-2-passage"}
     assert SECRET not in str(emb.to_dict()) and SECRET.encode() not in pickle.dumps(emb)
 
 
@@ -76,7 +76,7 @@ def test_tool_spec_tools_call_the_api() -> None:
     tools = {t.metadata.name: t for t in SolarToolSpec(**conn(server)).to_tool_list()}
     assert set(tools) == {"summarize", "translate_en_to_ko", "translate_ko_to_en"}
     assert str(tools["translate_en_to_ko"].call(text="Hello")) == "tool output"
-    assert server.body["model"] == "solar-1-mini-translate-enko"
+    assert server.body["model"] == "solar-mini4"  # Upstage's current chat model, prompted
     assert str(tools["summarize"].call(text=ARTICLE)) == "tool output"
     assert "Summarize a long text" in tools["summarize"].metadata.description
 

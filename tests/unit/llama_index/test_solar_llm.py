@@ -62,7 +62,7 @@ def test_metadata_from_the_registry() -> None:
         meta.is_chat_model,
         meta.is_function_calling_model,
         meta.model_name,
-    ) == (32768, 256, True, True, "solar-1-mini-chat")
+    ) == (524_288, 256, True, True, "solar-mini4")
     nim = Solar(
         provider="nvidia", model="upstage/solar-10.7b-instruct", api_key=SECRET, max_tokens=300
     ).metadata
@@ -85,7 +85,7 @@ def test_chat_sends_exact_json_and_reports_usage() -> None:
         ]
     )
     assert server.body == {
-        "model": "solar-1-mini-chat",
+        "model": "solar-mini4",
         "messages": [
             {"role": "system", "content": "Be brief."},
             {"role": "user", "content": "Hi", "name": "kim"},
