@@ -239,9 +239,7 @@ def test_embeddings_and_model_listing() -> None:
     emb = client.embed(model="solar-embedding-1-large-query", input=["a"])
     models = client.list_models()
     assert server.bodies[0] == {"model": "solar-embedding-1-large-query", "input": ["a"]}
-    assert server.requests[1].method == "GET" and str(server.requests[1].url).endswith(
-        "/v1/models"
-    )
+    assert server.requests[1].method == "GET" and str(server.requests[1].url).endswith("/v1/models")
     assert emb.data[0].embedding == [0.5, 0.25]
     assert [m.id for m in models.data] == ["solar-1-mini-chat"]
 
