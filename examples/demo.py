@@ -49,7 +49,7 @@ def section(title: str) -> Iterator[None]:
 def backend() -> Iterator[tuple[str, str]]:
     """(provider, model) to use; starts and stops the local backend when needed."""
     if os.environ.get("UPSTAGE_API_KEY"):
-        yield "upstage", os.environ.get("SOLAR_MODEL", "solar-mini")
+        yield "upstage", os.environ.get("SOLAR_MODEL", "solar-mini4")
         return
     from solar_api.local import LocalBackendError, LocalServer
 

@@ -32,7 +32,7 @@ def test_context_manager_starts_serves_and_stops(monkeypatch: pytest.MonkeyPatch
         assert os.environ[LOCAL_BASE_URL_ENV] == server.base_url
         assert server.base_url.startswith("http://127.0.0.1:")
         models = httpx.get(f"{server.base_url}/models", timeout=10).json()
-        assert [m["id"] for m in models["data"]] == ["solar-1-mini-chat"]
+        assert [m["id"] for m in models["data"]] == ["solar-1-mini-chat", "solar-mini4"]
         pid = server._process.pid  # type: ignore[union-attr]
         url = server.base_url
     assert not _alive(pid) and not server.running
