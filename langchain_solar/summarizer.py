@@ -84,13 +84,7 @@ class SolarSummarizer(
 
     @property
     def plan(self) -> SummaryPlan:
-        client = self._client
-        return self.summary_plan(
-            self.model,
-            self.provider_name,
-            replacement=client.provider.default_model,
-            base_url=client.base_url,
-        )
+        return self.summary_plan(self.model, self._client)
 
     def _inner(self) -> InnerChat:
         chat: InnerChat | None = getattr(self, "_chat", None)  # unset after unpickling

@@ -64,13 +64,7 @@ class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions)
 
     @property
     def plan(self) -> SummaryPlan:
-        client = self._client
-        return self.summary_plan(
-            self.model,
-            self.provider_name,
-            replacement=client.provider.default_model,
-            base_url=client.base_url,
-        )
+        return self.summary_plan(self.model, self._client)
 
     def _bar(self, nodes: Sequence[BaseNode], kwargs: dict[str, Any]) -> SummaryProgress:
         # IngestionPipeline.run(show_progress=True) passes it to every transformation.

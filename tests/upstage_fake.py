@@ -233,7 +233,7 @@ _EXAMPLES = {"string": "ok", "integer": 1, "number": 1.0, "boolean": True}
 
 def _example(schema: dict[str, Any]) -> dict[str, Any]:
     props = schema.get("properties") or {}
-    return {name: _EXAMPLES.get(str(p.get("type")), None) for name, p in props.items()}
+    return {name: _EXAMPLES.get(str(p.get("type"))) for name, p in props.items()}
 
 
 def _chunk(model: str, delta: dict[str, Any] | None, finish: str | None = None) -> dict[str, Any]:

@@ -83,23 +83,21 @@ class _Store:
             self._servers.move_to_end(key)
         return server
 
+    def _add(self, base_url: str, kept: str, item: str) -> bool:
+        with self._lock:
+            items: set[str] = getattr(self._server(base_url), kept)
+            if item in items:
+                return False
+            items.add(item)
+            return True
+
     def add(self, base_url: str, label: str) -> bool:
         """Remember `label` for `base_url`; True when it is new (the caller logs it)."""
-        with self._lock:
-            server = self._server(base_url)
-            if label in server.labels:
-                return False
-            server.labels.add(label)
-            return True
+        return self._add(base_url, "labels", label)
 
     def add_retired(self, base_url: str, model: str) -> bool:
         """Remember that `base_url` refused `model` as retired; True when it is new."""
-        with self._lock:
-            server = self._server(base_url)
-            if model in server.retired:
-                return False
-            server.retired.add(model)
-            return True
+        return self._add(base_url, "retired", model)
 
     def forget(self, base_url: str | None) -> None:
         with self._lock:

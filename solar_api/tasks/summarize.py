@@ -180,26 +180,19 @@ class SummaryOptions(BaseModel):
         default=None, ge=1, description="The most tokens a summary may have."
     )
 
-    def summary_plan(
-        self,
-        model: str,
-        provider: str,
-        *,
-        replacement: str | None = None,
-        base_url: str | None = None,
-    ) -> SummaryPlan:
-        """The plan for these options with `model` on `provider` (`replacement`: the chat
-        model prompted if the host refuses a dedicated `model` as retired)."""
-        # model and provider stay with the classes: each resolves them its own way.
+    def summary_plan(self, model: str, client: SolarClient | AsyncSolarClient) -> SummaryPlan:
+        """The plan for these options with `model` on `client`'s host; the provider's chat
+        model replaces a dedicated `model` that host refuses as retired."""
+        # The model stays with the classes: each resolves it its own way.
         return SummaryPlan(
             model=model,
-            provider=provider,
+            provider=client.provider.name,
             format=self.format,
             length=self.length,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
-            replacement=replacement,
-            base_url=base_url,
+            replacement=client.provider.default_model,
+            base_url=client.base_url,
         )
 
 
