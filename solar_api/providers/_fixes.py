@@ -19,6 +19,7 @@ __all__ = [
     "drop",
     "fix_continuation",
     "fix_developer",
+    "fix_json_schema",
     "fix_max_tokens",
     "fix_names",
     "fix_null_content",
@@ -30,6 +31,7 @@ __all__ = [
     "sent",
     "sent_continue",
     "sent_developer",
+    "sent_json_schema",
     "sent_names",
     "sent_null_content",
     "sent_required",
@@ -42,7 +44,22 @@ Body = dict[str, Any]
 
 
 def _instruct(body: Body, text: str) -> None:
-    body["messages"] = [*body.get("messages", []), {"role": "system", "content": text}]
+    # Into the first system message, where every chat template takes one (several reject
+    # a system turn anywhere else): appended to it, or a new one put first.
+    messages = list(body.get("messages", []))
+    first = messages[0] if messages else None
+    if first and first.get("role") == "system" and isinstance(first.get("content"), str):
+        messages[0] = {**first, "content": f"{first['content']}\n\n{text}"}
+    elif first and first.get("role") == "system" and isinstance(first.get("content"), list):
+        messages[0] = {**first, "content": [*first["content"], {"type": "text", "text": text}]}
+    else:
+        messages.insert(0, {"role": "system", "content": text})
+    body["messages"] = messages
+
+
+def _instructed(body: Body, text: str) -> bool:
+    first = (body.get("messages") or [{}])[0]
+    return first.get("role") == "system" and text in json.dumps(first.get("content"))
 
 
 def drop(field: str) -> Callable[[Body], None]:
@@ -117,17 +134,45 @@ def fix_max_tokens(body: Body) -> None:
         body["max_completion_tokens"] = body.pop("max_tokens")
 
 
+_JSON_REPLY = "Reply with one JSON object"
+
+
+def _instruct_schema(body: Body, schema: Any) -> None:
+    _instruct(
+        body,
+        f"{_JSON_REPLY} that follows this JSON schema, and nothing else:\n"
+        + json.dumps(schema, ensure_ascii=False),
+    )
+
+
+def _schema_of(fmt: dict[str, Any]) -> Any:
+    return (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema")
+
+
 def fix_response_format(body: Body) -> None:
     fmt = body.pop("response_format", None) or {}
-    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema")
+    schema = _schema_of(fmt)
+    if _instructed(body, _JSON_REPLY):
+        return  # the schema's instruction is there already (fix_json_schema)
     if schema is not None:
-        _instruct(
-            body,
-            "Reply with one JSON object that follows this JSON schema, and nothing else:\n"
-            + json.dumps(schema, ensure_ascii=False),
-        )
+        _instruct_schema(body, schema)
     elif fmt.get("type") == "json_object":
-        _instruct(body, "Reply with one JSON object and nothing else.")
+        _instruct(body, f"{_JSON_REPLY} and nothing else.")
+
+
+def sent_json_schema(body: Body) -> bool:
+    fmt = body.get("response_format")
+    return isinstance(fmt, dict) and fmt.get("type") == "json_schema"
+
+
+def fix_json_schema(body: Body) -> None:
+    """JSON mode, which a server that refuses the schema form may still take, with the
+    schema asked for in the first system message."""
+    fmt = body.get("response_format") or {}
+    body["response_format"] = {"type": "json_object"}
+    schema = _schema_of(fmt)
+    if schema is not None:
+        _instruct_schema(body, schema)
 
 
 def fix_continuation(body: Body) -> None:

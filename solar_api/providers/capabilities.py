@@ -121,10 +121,20 @@ CAPABILITIES: tuple[Capability, ...] = (
         supported=lambda p: p.max_tokens_field == "max_tokens",
         readme="max_tokens sent as max_completion_tokens",
     ),
+    # Narrow first: a server that refuses the json_schema form (llama-cpp-python's: "Input
+    # should be 'text' or 'json_object'") keeps JSON mode; only a refusal of that too
+    # (the next entry) drops response_format altogether.
+    Capability(
+        "response_format.type=json_schema",
+        fx.sent_json_schema,
+        re.compile(r"response_format|json_schema"),
+        fx.fix_json_schema,
+        "JSON mode, with the schema asked for in the first system message",
+    ),
     Capability(
         "response_format",
         fx.sent("response_format"),
-        re.compile(r"response_format|json_schema"),
+        re.compile(r"response_format|json_schema|json_object"),
         fx.fix_response_format,
         "a system instruction to reply in JSON (quoting the schema)",
         supported=lambda p: p.json_object,

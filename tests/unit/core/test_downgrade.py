@@ -86,7 +86,8 @@ def test_forced_tool_choice_becomes_an_instruction_not_nothing() -> None:
     )
     sent = server.bodies[1]
     assert "tool_choice" not in sent and sent["tools"] == [TOOL]
-    assert sent["messages"][-1] == {
+    # In the first system message, where chat templates take one.
+    assert sent["messages"][0] == {
         "role": "system",
         "content": "Answer by calling the tool `get_weather`.",
     }
@@ -128,8 +129,8 @@ def test_json_schema_becomes_an_instruction_with_the_schema() -> None:
         messages=USER,
         response_format={"type": "json_schema", "json_schema": {"name": "A", "schema": schema}},
     )
-    last = server.bodies[1]["messages"][-1]
-    assert last["role"] == "system" and json.dumps(schema) in last["content"]
+    first = server.bodies[1]["messages"][0]
+    assert first["role"] == "system" and json.dumps(schema) in first["content"]
 
 
 def test_errors_that_name_nothing_we_sent_are_raised_as_is(
@@ -185,5 +186,5 @@ def test_profile_without_tool_choice_asks_in_words() -> None:
     )
     assert (
         "tool_choice" not in out
-        and out["messages"][-1]["content"] == "Answer by calling one of the available tools."
+        and out["messages"][0]["content"] == "Answer by calling one of the available tools."
     )

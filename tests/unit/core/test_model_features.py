@@ -132,9 +132,9 @@ def test_nim_carries_the_meaning_of_the_rest(caplog: pytest.LogCaptureFixture) -
         response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
     )
     assert "response_format" not in server.body
-    assert '"properties"' in server.body["messages"][-1]["content"]
+    assert '"properties"' in server.body["messages"][0]["content"]
     nim.chat(model=NIM_MODEL, messages=USER, response_format={"type": "json_object"})
-    assert server.body["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
+    assert server.body["messages"][0]["content"] == "Reply with one JSON object and nothing else."
     nim.chat(model=NIM_MODEL, messages=[{"role": "user", "content": "Hi", "name": "Homer"}], n=1)
     assert server.body == {
         "model": NIM_MODEL,
@@ -171,5 +171,5 @@ def test_nim_structured_output_through_chatsolar() -> None:
     assert server.count == 0
     assert llm.with_structured_output(Song, method="json_schema").invoke("x") == Song(title="Solar")
     assert (
-        "response_format" not in server.body and '"title"' in server.body["messages"][-1]["content"]
+        "response_format" not in server.body and '"title"' in server.body["messages"][0]["content"]
     )

@@ -143,7 +143,7 @@ def test_a_provider_that_wants_max_completion_tokens() -> None:
     )
     assert (
         "response_format" not in out
-        and out["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
+        and out["messages"][0]["content"] == "Reply with one JSON object and nothing else."
     )
 
 
@@ -154,6 +154,6 @@ def test_model_overrides_refine_the_provider_profile() -> None:
         model="upstage/solar-10.7b-instruct", messages=USER, response_format={"type": "json_object"}
     )
     assert "response_format" not in server.body
-    assert server.body["messages"][-1]["content"] == "Reply with one JSON object and nothing else."
+    assert server.body["messages"][0]["content"] == "Reply with one JSON object and nothing else."
     nim.chat(model="some-other-model", messages=USER, response_format={"type": "json_object"})
     assert server.body["response_format"] == {"type": "json_object"}
