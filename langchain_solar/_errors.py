@@ -7,6 +7,13 @@ classes. ``solar_api`` imports no LangChain, so here, at the adapter boundary, a
 ``solar_api`` error is re-classed as a subclass of both: ``except
 solar_api.RateLimitError`` and ``except ModelRateLimitError`` both catch it, and the
 error keeps its message, fields and traceback.
+
+The subclasses are made once, when this module is imported, and live in it under their
+``solar_api`` names (``langchain_solar._errors.RateLimitError``...), so pickle finds
+them: an error sent back from a process pool or Ray loads as the same class. Every
+``SolarError`` a request can raise has one (a test checks): a missing key is a
+``ModelAuthenticationError``, a reply that cannot be read a ``ModelAPIError``, and an
+error sent inside a stream is classed by what it says (``APIStreamRateLimitError``...).
 """
 
 from __future__ import annotations
@@ -19,43 +26,104 @@ from typing import Any, TypeVar, cast
 from langchain_core import exceptions as lc
 
 import solar_api.errors as se
+from solar_api.ratelimit import RateLimiterUnavailableError
 
 __all__ = ["langchain_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Most specific first; names looked up so an older langchain-core without them still works.
-_PAIRS: list[tuple[type[se.SolarError], str]] = [
-    (se.ContextLengthExceededError, "ContextOverflowError"),
-    (se.AuthenticationError, "ModelAuthenticationError"),
-    (se.PermissionDeniedError, "ModelPermissionDeniedError"),
-    (se.NotFoundError, "ModelNotFoundError"),
-    (se.RateLimitError, "ModelRateLimitError"),
-    (se.BadRequestError, "ModelInvalidRequestError"),
-    (se.UnprocessableEntityError, "ModelInvalidRequestError"),
-    (se.InternalServerError, "ModelAPIError"),
-    (se.APITimeoutError, "ModelTimeoutError"),
-    (se.APIConnectionError, "ModelConnectionError"),
+# (solar_api class, langchain-core class, the name of the class made of both). By name,
+# so an older langchain-core without ModelError leaves errors as they are.
+_PAIRS: list[tuple[type[se.SolarError], str, str]] = [
+    (se.ContextLengthExceededError, "ContextOverflowError", "ContextLengthExceededError"),
+    (se.BadRequestError, "ModelInvalidRequestError", "BadRequestError"),
+    (se.RetiredModelBadRequest, "ModelInvalidRequestError", "RetiredModelBadRequest"),
+    (se.UnprocessableEntityError, "ModelInvalidRequestError", "UnprocessableEntityError"),
+    (se.AuthenticationError, "ModelAuthenticationError", "AuthenticationError"),
+    (se.MissingAPIKeyError, "ModelAuthenticationError", "MissingAPIKeyError"),
+    (se.PermissionDeniedError, "ModelPermissionDeniedError", "PermissionDeniedError"),
+    (se.NotFoundError, "ModelNotFoundError", "NotFoundError"),
+    (se.RetiredModelNotFound, "ModelNotFoundError", "RetiredModelNotFound"),
+    (se.RateLimitError, "ModelRateLimitError", "RateLimitError"),
+    (se.InternalServerError, "ModelAPIError", "InternalServerError"),
+    # Any other status (3xx, 408, 409, 413, 418...): a model error of no particular kind.
+    (se.APIStatusError, "ModelError", "APIStatusError"),
+    # A 2xx body that is not what the API promises: the server's failure.
+    (se.APIResponseValidationError, "ModelAPIError", "APIResponseValidationError"),
+    # A body or stream event past its size limit (a hostile or broken server).
+    (se.ResponseTooLargeError, "ModelAPIError", "ResponseTooLargeError"),
+    (se.APITimeoutError, "ModelTimeoutError", "APITimeoutError"),
+    (se.APIConnectionError, "ModelConnectionError", "APIConnectionError"),
+    (se.StreamInterruptedError, "ModelConnectionError", "StreamInterruptedError"),
+    # The rate limiter's Redis is unreachable: the provider cannot be reached through it.
+    (RateLimiterUnavailableError, "ModelConnectionError", "RateLimiterUnavailableError"),
+    # An error object inside a 200 stream, by what it says (see _stream_kind).
+    (se.APIStreamError, "ModelAPIError", "APIStreamError"),
+    (se.APIStreamError, "ContextOverflowError", "APIStreamContextOverflowError"),
+    (se.APIStreamError, "ModelRateLimitError", "APIStreamRateLimitError"),
+    (se.APIStreamError, "ModelInvalidRequestError", "APIStreamInvalidRequestError"),
 ]
-_CLASSES: dict[type[BaseException], type[BaseException] | None] = {}
+
+# (solar_api class, langchain-core class name) -> the class made of both.
+_MADE: dict[tuple[type[se.SolarError], str], type[se.SolarError]] = {}
 
 
-def _langchain_class(cls: type[BaseException]) -> type[BaseException] | None:
-    if cls in _CLASSES:
-        return _CLASSES[cls]
-    made: type[BaseException] | None = None
-    base = next((getattr(lc, name, None) for ours, name in _PAIRS if issubclass(cls, ours)), None)
-    if isinstance(base, type) and not issubclass(cls, base):
-        made = type(cls.__name__, (cls, base), {"__module__": cls.__module__})
-    _CLASSES[cls] = made
-    return made
+def _make(ours: type[se.SolarError], theirs: str, name: str) -> None:
+    base = getattr(lc, theirs, None)
+    if not isinstance(base, type):
+        return
+    made = type(
+        name,
+        (ours, base),
+        {
+            "__module__": __name__,
+            "__qualname__": name,
+            "__doc__": f"`solar_api.{ours.__name__}` that is also langchain-core's `{theirs}`.",
+        },
+    )
+    globals()[name] = made  # where pickle looks for it: langchain_solar._errors.<name>
+    _MADE[ours, theirs] = made
 
 
-def _reclass(exc: BaseException) -> None:
-    made = _langchain_class(type(exc))
+for _ours, _theirs, _name in _PAIRS:
+    _make(_ours, _theirs, _name)
+del _ours, _theirs, _name
+
+
+def _stream_kind(exc: se.APIStreamError) -> str:
+    """The langchain-core class for an error sent inside a stream. OpenAI sends a
+    ``type`` (``rate_limit_error``...); vLLM sends the HTTP status as ``code``."""
+    if exc.is_context_length_error:
+        return "ContextOverflowError"
+    code = str(exc.code or "")
+    words = f"{exc.type or ''} {code}".lower()
+    if code == "429" or "rate_limit" in words:
+        return "ModelRateLimitError"
+    if code in ("400", "422") or "invalid_request" in words:
+        return "ModelInvalidRequestError"
+    return "ModelAPIError"
+
+
+def _langchain_class(exc: se.SolarError) -> type[se.SolarError] | None:
+    cls = type(exc)
+    if cls.__module__ == __name__:  # re-classed already (one wrapped method calls another)
+        return None
+    for ours, theirs, _ in _PAIRS:
+        if cls is ours:
+            kind = _stream_kind(exc) if isinstance(exc, se.APIStreamError) else theirs
+            return _MADE.get((ours, kind))
+    return None
+
+
+def _reclass(exc: se.SolarError) -> None:
+    made = _langchain_class(exc)
     if made is not None:
-        # Same instance, same layout (plain exception classes): only the class changes,
-        # so nothing the caller may inspect (message, response, traceback) is lost.
+        # The same instance gets the class made of its own and a langchain-core class,
+        # rather than a new error being raised: whoever holds it (a stream's consumer, a
+        # callback) sees the same object, and nothing is lost (message, fields, response,
+        # traceback, __cause__, notes). Allowed because the made class only adds bases
+        # with no instance layout of their own; and it is a module attribute (above), so
+        # the error still pickles as itself.
         exc.__class__ = made
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,16 +61,51 @@ def julep_continuation(name: str | None = None) -> AIMessage:
     return AIMessage(content="", name=name, additional_kwargs={"continue": True})
 
 
-def _text_of(content: str | list[Any]) -> str:
+# Blocks of an assistant turn that are not its content, left out without a word:
+# reasoning (sent back only as reasoning_content, with include_reasoning) and tool calls
+# (sent as tool_calls, from message.tool_calls).
+_NOT_CONTENT = frozenset(
+    {
+        "reasoning",
+        "thinking",
+        "redacted_thinking",
+        "tool_use",
+        "tool_call",
+        "tool_call_chunk",
+        "invalid_tool_call",
+        "function_call",
+    }
+)
+
+
+def _text_of(content: str | list[Any], where: str, *, quiet: frozenset[str] = frozenset()) -> str:
+    """The text of a message whose content is sent as a string (assistant and tool turns).
+
+    Text blocks are joined with newlines, so their boundaries survive ("result A" and
+    "result B" are two lines, not "result Aresult B"); any other block is left out with a
+    warning naming it and `where` (which message), unless its type is in `quiet`.
+    """
     if isinstance(content, str):
         return content
     parts = []
+    left_out = []
     for block in content:
         if isinstance(block, str):
             parts.append(block)
         elif isinstance(block, dict) and block.get("type") == "text":
             parts.append(str(block.get("text", "")))
-    return "".join(parts)
+        else:
+            kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+            if kind not in quiet:
+                left_out.append(repr(kind))
+    if left_out:
+        warnings.warn(
+            f"{where}: left out {', '.join(left_out)} content block(s); this message's content "
+            "is sent as text, so only its text blocks are sent",
+            UserWarning,
+            stacklevel=2,
+        )
+    return "\n".join(parts)
 
 
 def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
@@ -115,12 +151,17 @@ def _same_arguments(raw: dict[str, Any], call: ToolCall | InvalidToolCall) -> bo
         return False
 
 
-def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) -> dict[str, Any]:
+def message_to_wire(
+    message: BaseMessage, *, include_reasoning: bool = False, index: int | None = None
+) -> dict[str, Any]:
     """One LangChain message as a chat-completions message dict.
 
     ``include_reasoning`` sends an assistant turn's ``reasoning_content`` back, for
-    servers that want it in tool loops.
+    servers that want it in tool loops. ``index`` (its place in the list) names the
+    message in a warning about a content block left out.
     """
+    where = "messages" if index is None else f"messages[{index}]"
+    where = f"{where} ({type(message).__name__})"
     out: dict[str, Any]
     if isinstance(message, HumanMessage):
         out = {"role": "user", "content": _user_content(message.content)}
@@ -136,7 +177,7 @@ def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) ->
             *message.invalid_tool_calls,
         ]
         calls = [_tool_call_to_wire(c, raw_by_id) for c in all_calls]
-        text = _text_of(message.content)
+        text = _text_of(message.content, where, quiet=_NOT_CONTENT)
         if calls:
             out["tool_calls"] = calls
         if message.additional_kwargs.get("continue"):
@@ -159,7 +200,7 @@ def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) ->
         content = message.content
         out = {
             "role": "tool",
-            "content": content if isinstance(content, str) else _tool_content(content),
+            "content": content if isinstance(content, str) else _tool_content(content, where),
             "tool_call_id": message.tool_call_id,
         }
     elif isinstance(message, ChatMessage):
@@ -180,9 +221,15 @@ def message_to_wire(message: BaseMessage, *, include_reasoning: bool = False) ->
     return out
 
 
-def _tool_content(content: list[Any]) -> str:
-    text = _text_of(content)
-    return text if text else json.dumps(content, ensure_ascii=False, default=str)
+def _tool_content(content: list[Any], where: str) -> str:
+    if not any(_is_text(block) for block in content):
+        # No text at all (a structured result): the blocks as JSON, all of them.
+        return json.dumps(content, ensure_ascii=False, default=str)
+    return _text_of(content, where)
+
+
+def _is_text(block: Any) -> bool:
+    return isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
 
 
 def messages_to_wire(
@@ -190,7 +237,10 @@ def messages_to_wire(
 ) -> list[dict[str, Any]]:
     if not messages:
         raise ValueError("messages: got an empty list; at least one message is required")
-    return [message_to_wire(m, include_reasoning=include_reasoning) for m in messages]
+    return [
+        message_to_wire(m, include_reasoning=include_reasoning, index=i)
+        for i, m in enumerate(messages)
+    ]
 
 
 def _reasoning_alias(extra: dict[str, Any]) -> dict[str, Any]:

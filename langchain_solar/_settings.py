@@ -8,13 +8,19 @@ from langchain_core.language_models import LangSmithParams
 from pydantic import BaseModel, model_validator
 
 from solar_api._pickling import key_variable
-from solar_api._words import move_unknown_words
+from solar_api._words import (
+    check_extra_fields,
+    merge_call_fields,
+    move_unknown_words,
+    param_names,
+)
 from solar_api.connection import Connection
 from solar_api.providers._defaults import ModelKind, fill_default_model
 
 __all__ = [
     "LangChainSerializable",
     "SolarConnection",
+    "call_params",
     "check_model_kwargs",
     "langsmith_params",
     "set_fields",
@@ -82,15 +88,29 @@ def set_fields(values: dict[str, Any], model_kwargs: dict[str, Any]) -> dict[str
     return {k: v for k, v in values.items() if v is not None} | model_kwargs
 
 
-def check_model_kwargs(owner: BaseModel, reserved: set[str]) -> None:
-    """``model_kwargs`` may add body fields, never shadow a parameter the class has."""
-    model_kwargs: dict[str, Any] = getattr(owner, "model_kwargs", {})
-    clash = set(model_kwargs) & (set(type(owner).model_fields) | reserved)
-    if clash:
-        raise ValueError(
-            f"model_kwargs: {sorted(clash)} are parameters of {type(owner).__name__}; pass "
-            "them directly instead of through model_kwargs"
-        )
+def check_model_kwargs(owner: BaseModel, reserved: frozenset[str]) -> None:
+    """``model_kwargs`` (then ``extra_body``, where the class has it) may add body fields,
+    never shadow a parameter the class has, a field it sets (``reserved``) or each other."""
+    check_extra_fields(
+        type(owner).__name__,
+        param_names(type(owner), reserved),
+        [(name, getattr(owner, name, None)) for name in ("model_kwargs", "extra_body")],
+    )
+
+
+def call_params(
+    owner: BaseModel,
+    reserved: frozenset[str],
+    defaults: dict[str, Any],
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """The request fields of one call: ``defaults`` (the constructor's), then the call's
+    arguments, its ``model_kwargs`` and ``extra_body`` merged at the top level (as
+    ChatOpenAI's ``bind(extra_body=...)`` is), each key checked like the constructor's."""
+    return {
+        **defaults,
+        **merge_call_fields(type(owner).__name__, param_names(type(owner), reserved), kwargs),
+    }
 
 
 def langsmith_params(

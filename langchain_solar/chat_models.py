@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 # isort: off
 # langchain-core's chat model module before its other modules: this order imports
@@ -61,10 +61,16 @@ from ._ratelimit import wrap_solar_limiter
 from ._settings import (
     LangChainSerializable,
     SolarConnection,
+    call_params,
     check_model_kwargs,
     langsmith_params,
     set_fields,
 )
+
+if TYPE_CHECKING:
+    from dataclasses import InitVar
+
+    from solar_api._init_typing import ALSO
 
 __all__ = ["ChatSolar"]
 
@@ -116,6 +122,11 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     stop: list[str] | None = Field(
         default=None, validation_alias=AliasChoices("stop", "stop_sequences")
     )
+    if TYPE_CHECKING:  # the alternate names, for type checkers (see solar_api._init_typing)
+        _also_model_name: InitVar[str | None] = Field(default=ALSO, alias="model_name")
+        _also_stop_sequences: InitVar[list[str] | None] = Field(
+            default=ALSO, alias="stop_sequences"
+        )
     n: int | None = Field(default=None, ge=1)
     logprobs: bool | None = None
     """Return log probabilities of the output tokens (in ``response_metadata["logprobs"]``)."""
@@ -137,9 +148,12 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     stream_usage: bool | None = None
     """Ask for token usage on streams (``stream_options``); None: the provider's default."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra request-body fields the package does not model; merged last."""
+    """Extra request-body fields the package does not model; merged last, at the top level.
+    Also per call (``invoke(..., model_kwargs=...)``, ``bind``), over these."""
     extra_body: dict[str, Any] | None = None
-    """Like ``model_kwargs`` (ChatOpenAI's name for it); a clash with either is an error."""
+    """Like ``model_kwargs`` (ChatOpenAI's name for it), here and per call (``bind``,
+    ``invoke``, ``stream``): merged at the top level; a key that is a parameter or also
+    set in the other is an error."""
     send_reasoning: bool | None = None
     """Send assistant ``reasoning_content`` back; None: the provider profile decides."""
     tokenizer: str | None = None
@@ -166,15 +180,6 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     def _setup_clients(self) -> Self:
         check_model_kwargs(self, _REQUEST_FIELDS)
         self._counter = token_counter(self.tokenizer)
-        if self.extra_body:
-            clash = set(self.extra_body) & (
-                set(self.model_kwargs) | set(type(self).model_fields) | _REQUEST_FIELDS
-            )
-            if clash:
-                raise ValueError(
-                    f"extra_body: {sorted(clash)} are already parameters of ChatSolar or keys "
-                    "of model_kwargs; set each field in one place"
-                )
         self._connect()
         return self
 
@@ -220,7 +225,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> ChatCompletionRequest:
-        params = {**self._default_params, **kwargs}
+        params = call_params(self, _REQUEST_FIELDS, self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
         params.pop("stream", None)
@@ -236,6 +241,9 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
         for choice in response.choices:
             meta = {
                 "model_name": response.model or self.model_name,
+                # langchain-core 1.x's standard key (ChatOpenAI: "openai"): the provider
+                # resolved from provider=/base_url, as ls_provider says.
+                "model_provider": self.provider_name,
                 "finish_reason": choice.finish_reason,
                 "id": response.id,
                 "system_fingerprint": response.system_fingerprint,
@@ -306,7 +314,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         request, include_usage = self._stream_request(messages, stop, kwargs)
-        assembler = _StreamAssembler(self.model_name)
+        assembler = _StreamAssembler(self.model_name, self.provider_name)
         with self._client.chat_stream(request, include_usage=include_usage) as stream:
             assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
             assembler.meta.update(response_info(stream.response.headers))
@@ -329,7 +337,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         request, include_usage = self._stream_request(messages, stop, kwargs)
-        assembler = _StreamAssembler(self.model_name)
+        assembler = _StreamAssembler(self.model_name, self.provider_name)
         stream = await self._async_client.chat_stream(request, include_usage=include_usage)
         assembler.meta.update(_header_metadata(kept_headers(stream.response.headers)))
         async with stream:
@@ -496,7 +504,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
 
 
 # Body fields ChatSolar sets itself; model_kwargs may add any other field.
-_REQUEST_FIELDS = {"model", "messages", "stream", "stream_options"}
+_REQUEST_FIELDS = frozenset({"model", "messages", "stream", "stream_options"})
 
 
 def _resolve_tool_choice(
@@ -538,8 +546,9 @@ class _StreamAssembler:
     every chunk), so the last usage seen is the one reported, on the closing chunk.
     """
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, provider: str) -> None:
         self.model_name = model_name
+        self.provider = provider
         self.usage: Usage | None = None
         self.meta: dict[str, Any] = {}
 
@@ -555,15 +564,20 @@ class _StreamAssembler:
         out = []
         for choice in raw.choices:
             message = chunk_to_message(choice)
+            # On every chunk, as ChatOpenAI does (chunks merge equal values into one).
+            message.response_metadata = {
+                **message.response_metadata,
+                "model_provider": self.provider,
+            }
             info = None
             if choice.finish_reason:
-                message.response_metadata = {"finish_reason": choice.finish_reason}
+                message.response_metadata["finish_reason"] = choice.finish_reason
                 info = {"finish_reason": choice.finish_reason}
             out.append(ChatGenerationChunk(message=message, generation_info=info))
         return out
 
     def finish(self) -> ChatGenerationChunk:
-        meta = {"model_name": self.model_name, **self.meta}
+        meta = {"model_name": self.model_name, "model_provider": self.provider, **self.meta}
         message = AIMessageChunk(
             content="",
             response_metadata=meta,

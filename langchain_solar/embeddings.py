@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, Field, model_validator
@@ -12,6 +12,11 @@ from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_text
 
 from ._errors import langchain_errors
 from ._settings import SolarConnection
+
+if TYPE_CHECKING:
+    from dataclasses import InitVar
+
+    from solar_api._init_typing import ALSO
 
 __all__ = ["SolarEmbeddings"]
 
@@ -58,6 +63,8 @@ class SolarEmbeddings(SolarConnection, Embeddings):
         default=100, ge=1, validation_alias=AliasChoices("batch_size", "embed_batch_size")
     )
     """Texts per request; also ``embed_batch_size`` (UpstageEmbeddings' name)."""
+    if TYPE_CHECKING:  # the alternate name, for type checkers (see solar_api._init_typing)
+        _also_embed_batch_size: InitVar[int] = Field(default=ALSO, alias="embed_batch_size")
     max_concurrency: int = Field(default=4, ge=1)
     truncate: bool = False
     """Cut a text over the model's window to fit (with a warning) instead of refusing it."""

@@ -21,6 +21,7 @@ from ._messages import messages_to_wire
 from ._settings import (
     LangChainSerializable,
     SolarConnection,
+    call_params,
     check_model_kwargs,
     langsmith_params,
     set_fields,
@@ -70,10 +71,14 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
     streaming: bool = False
     stream_usage: bool | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra request-body fields the package does not model; merged last, at the top level.
+    Also per call (``invoke(..., model_kwargs=...)``, ``bind``), over these."""
+    extra_body: dict[str, Any] | None = None
+    """Like ``model_kwargs`` (ChatOpenAI's name for it), here and per call."""
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Self:
-        check_model_kwargs(self, {"prompt", "stream", "stream_options"})
+        check_model_kwargs(self, _REQUEST_FIELDS)
         self._connect()
         return self
 
@@ -94,7 +99,7 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
                 "logit_bias": self.logit_bias,
                 "top_k": self.top_k,
             },
-            self.model_kwargs,
+            {**self.model_kwargs, **(self.extra_body or {})},
         )
 
     @property
@@ -112,7 +117,7 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
     def _request(
         self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
     ) -> CompletionRequest:
-        params = {**self._default_params, **kwargs}
+        params = call_params(self, _REQUEST_FIELDS, self._default_params, kwargs)
         if stop is not None:
             params["stop"] = stop
         params.pop("stream", None)
@@ -215,6 +220,10 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
+
+
+# Body fields SolarLLM sets itself; model_kwargs and extra_body may add any other field.
+_REQUEST_FIELDS = frozenset({"prompt", "stream", "stream_options"})
 
 
 def _chunks(raw: Completion) -> list[GenerationChunk]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,10 @@ _ROLE_MAP = {
 }
 
 
+# What a message of each role is sent with; any other block is left out, with a warning.
+_CARRIES = {"user": "text and images", "assistant": "text and tool calls"}
+
+
 def _image_to_wire(block: ImageBlock) -> dict[str, Any]:
     if block.url:
         url = str(block.url)
@@ -59,7 +64,17 @@ def _legacy_tool_call(call: Any) -> dict[str, Any]:
     ).to_wire()
 
 
-def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) -> dict[str, Any]:
+def message_to_wire(
+    message: ChatMessage, *, include_reasoning: bool = False, index: int | None = None
+) -> dict[str, Any]:
+    """One LlamaIndex message as a chat-completions message dict.
+
+    Text blocks are joined with newlines where the content is a string (their boundaries
+    survive); a user message with images is a list of parts. A block this role cannot
+    carry is left out with a warning naming it (``index``: the message's place in the
+    list); an assistant's thinking is not content (sent back as ``reasoning_content``
+    with ``include_reasoning``).
+    """
     role_value = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLE_MAP.get(role_value)
     if role is None:
@@ -70,6 +85,7 @@ def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) ->
     parts: list[dict[str, Any]] = []
     tool_calls: list[dict[str, Any]] = []
     thinking: list[str] = []
+    left_out: list[str] = []
     has_image = False
     for block in message.blocks:
         if isinstance(block, TextBlock):
@@ -80,9 +96,13 @@ def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) ->
             parts.append(_image_to_wire(block))
         elif isinstance(block, ToolCallBlock):
             tool_calls.append(_wire_call(block).to_wire())
+            if role != "assistant":
+                left_out.append("ToolCallBlock")
         elif isinstance(block, ThinkingBlock):
             if block.content:
                 thinking.append(block.content)
+            if role != "assistant":
+                left_out.append("ThinkingBlock")
         else:
             raise ValueError(
                 f"ChatMessage.blocks: {type(block).__name__} is not supported; use text, image "
@@ -91,7 +111,17 @@ def message_to_wire(message: ChatMessage, *, include_reasoning: bool = False) ->
     extra = message.additional_kwargs
     if not tool_calls and extra.get("tool_calls"):
         tool_calls = [_legacy_tool_call(c) for c in extra["tool_calls"]]
-    text = "".join(text_parts)
+    if has_image and role != "user":
+        left_out.append("ImageBlock")
+    if left_out:
+        where = "messages" if index is None else f"messages[{index}]"
+        warnings.warn(
+            f"{where} ({role}): left out {', '.join(sorted(set(left_out)))}; a {role} "
+            f"message is sent with {_CARRIES.get(role, 'text')} only",
+            UserWarning,
+            stacklevel=2,
+        )
+    text = "\n".join(text_parts)
     out: dict[str, Any] = {"role": role}
     if has_image and role == "user":
         out["content"] = parts
@@ -122,7 +152,10 @@ def messages_to_wire(
 ) -> list[dict[str, Any]]:
     if not messages:
         raise ValueError("messages: got an empty list; at least one message is required")
-    return [message_to_wire(m, include_reasoning=include_reasoning) for m in messages]
+    return [
+        message_to_wire(m, include_reasoning=include_reasoning, index=i)
+        for i, m in enumerate(messages)
+    ]
 
 
 def _tool_kwargs(arguments: str) -> dict[str, Any] | str:

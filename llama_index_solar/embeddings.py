@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, model_validator
@@ -10,6 +10,11 @@ from llama_index.core.bridge.pydantic import Field, model_validator
 from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_texts, embed_texts
 
 from ._settings import SolarConnection
+
+if TYPE_CHECKING:
+    from dataclasses import InitVar
+
+    from solar_api._init_typing import ALSO
 
 __all__ = ["SolarEmbedding"]
 
@@ -45,6 +50,8 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
     _model_words = (("model", "model_name"), "embedding")
 
     model_name: str = Field(default="solar-embedding-2", alias="model")
+    if TYPE_CHECKING:  # also accepted as model_name, for type checkers (see solar_api._init_typing)
+        _also_model_name: InitVar[str | None] = Field(default=ALSO, alias="model_name")
     query_model: str | None = Field(
         default=None, description="The model for queries; default <model>-query for the pair."
     )

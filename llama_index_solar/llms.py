@@ -36,6 +36,7 @@ from llama_index.core.llms.llm import ToolSelection
 from pydantic_core import from_json
 
 from solar_api import get_model_info
+from solar_api._words import check_extra_fields, merge_call_fields, param_names
 from solar_api.response_info import response_info
 from solar_api.sampling import SamplingParams
 from solar_api.tasks.tokens import EstimatedTokens, TokenCounter, token_counter
@@ -59,7 +60,11 @@ from ._settings import SolarConnection
 from .chatml import chatml_prompt
 
 if TYPE_CHECKING:
+    from dataclasses import InitVar
+
     from llama_index.core.tools.types import BaseTool
+
+    from solar_api._init_typing import ALSO
 
 __all__ = ["Solar"]
 
@@ -110,8 +115,14 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
         default=None, ge=1, description="Sent as is, for servers that take it."
     )
     additional_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra request-body fields, merged last."
+        default_factory=dict,
+        description="Extra request-body fields, merged last (an extra_body dict in it at the "
+        "top level, as OpenAILike does); per call, extra_body= and model_kwargs= likewise.",
     )
+    if TYPE_CHECKING:  # also accepted as model_kwargs (see solar_api._init_typing)
+        _also_model_kwargs: InitVar[dict[str, Any] | None] = Field(
+            default=ALSO, alias="model_kwargs"
+        )
     tokenizer: str | None = Field(
         default=None,
         description="A tokenizer.json for exact token counts; otherwise a calibrated estimate.",
@@ -150,12 +161,13 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
 
     @model_validator(mode="after")
     def _setup_clients(self) -> Solar:
-        clash = set(self.additional_kwargs) & (set(type(self).model_fields) | _SET_BY_SOLAR)
-        if clash:
-            raise ValueError(
-                f"additional_kwargs: {sorted(clash)} are parameters of Solar or set per call; "
-                "pass them directly"
-            )
+        extras = dict(self.additional_kwargs)
+        extra_body = extras.pop("extra_body", None)
+        check_extra_fields(
+            "Solar",
+            self._param_names(),
+            [("additional_kwargs", extras), ("additional_kwargs['extra_body']", extra_body)],
+        )
         self._connect()
         self._counter = token_counter(self.tokenizer)
         return self
@@ -190,6 +202,10 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
         )
 
     # -- request building -------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> frozenset[str]:
+        return param_names(cls, _SET_BY_SOLAR)
+
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = {
             "model": self.model,
@@ -203,8 +219,13 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
             "top_k": self.top_k,
         }
         out = {k: v for k, v in params.items() if v is not None}
-        out.update(self.additional_kwargs)
-        out.update(kwargs)
+        # additional_kwargs={"extra_body": {...}} and a call's extra_body= / model_kwargs=
+        # reach the body at the top level, as OpenAILike's (the openai SDK's) extra_body.
+        extras = dict(self.additional_kwargs)
+        extra_body = extras.pop("extra_body", None)
+        out.update(extras)
+        out.update(extra_body or {})
+        out.update(merge_call_fields("Solar", self._param_names(), kwargs))
         return out
 
     def _chat_request(
@@ -488,7 +509,7 @@ def _check_complete(name: str, arguments: str) -> None:
 
 
 # Body fields Solar sets itself; additional_kwargs may add any other field.
-_SET_BY_SOLAR = {"model", "messages", "prompt", "stream", "stream_options"}
+_SET_BY_SOLAR = frozenset({"model", "messages", "prompt", "stream", "stream_options"})
 
 
 def _resolve_tool_choice(

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from ._bounded import DEFAULT_MAX_RESPONSE_BYTES
 from ._header_checks import check_api_key, check_default_headers
 from ._pickling import PickledEndpoint
 from ._version import __version__
 from .errors import (
     APIResponseValidationError,
+    APIStatusError,
+    RetiredModelError,
     as_transport_error,
     connection_error,
     status_error_from_response,
@@ -41,6 +46,7 @@ from .providers._registry import ModelInfo, get_model_info
 from .ratelimit import RateLimiter
 from .response_info import kept_headers
 from .retry import RetryPolicy
+from .sse import DEFAULT_MAX_EVENT_BYTES
 from .transports.tls import CertLike, VerifyLike, pool_options
 from .types import (
     ChatCompletion,
@@ -103,7 +109,18 @@ class BaseClient(Generic[H]):
         cert: CertLike = None,
         trust_env: bool = True,
         rate_limiter: RateLimiter | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
+        for word, value in (
+            ("max_response_bytes", max_response_bytes),
+            ("max_event_bytes", max_event_bytes),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{word}: got {value!r}; expected a whole number of bytes >= 1")
+        # Ceilings on what one body and one stream event may hold (_bounded.py, sse.py).
+        self.max_response_bytes = max_response_bytes
+        self.max_event_bytes = max_event_bytes
         # Proxy/TLS/trust_env for the pools this client makes, checked now (a bad CA path
         # fails here) and turned into httpx options when a pool is made.
         self._pool_settings: dict[str, Any] = {
@@ -176,6 +193,8 @@ class BaseClient(Generic[H]):
             cert=connection.cert,
             trust_env=connection.trust_env,
             rate_limiter=rate_limiter,
+            max_response_bytes=connection.max_response_bytes,
+            max_event_bytes=connection.max_event_bytes,
         )
         # Where each value came from (given or read from the environment), which the
         # client's pickles and its owner's depend on.
@@ -329,9 +348,21 @@ class BaseClient(Generic[H]):
         self._log_attempt(request, str(response.status_code), attempt)
         if body is not None and self._learn(request, response):
             return None
-        if self.retry.is_retryable_status(response.status_code) and attempt < self.max_retries:
+        retryable = self.retry.is_retryable_status(response.status_code)
+        over = self.retry.over_cap(response.headers) if retryable else None
+        if retryable and over is None and attempt < self.max_retries:
             return self.retry.delay(attempt, response.headers)
-        raise status_error_from_response(response)
+        final = status_error_from_response(response)
+        hint = _configuration_hint(final, self._endpoint)
+        if over is not None:
+            # Not replaced by a short back-off: that would hit a server that asked for
+            # quiet (a whole fleet of workers, with a shared limiter) again at once.
+            hint = (
+                f"the server asked to wait {over:g} s, more than max_retry_after "
+                f"({self.retry.max_retry_after:g} s), so it was not retried; wait that "
+                "long, or pass retry_policy=RetryPolicy(max_retry_after=...) to wait it out"
+            )
+        raise final.with_hint(hint) if hint else final
 
     def _learn(self, request: httpx.Request, response: httpx.Response) -> bool:
         """True when the error names a field of the body as sent: it is learned, and the
@@ -494,12 +525,48 @@ class BaseClient(Generic[H]):
             raise APIResponseValidationError(
                 f"The {response.status_code} response is not a valid {model.__name__}"
                 f" ({where + ': ' if where else ''}{err['msg']})",
-                status_code=response.status_code,
                 body=response.text[:500],
+                response=response,
             ) from None
         if isinstance(parsed, ResponseModel):
             parsed._response_headers = kept_headers(response.headers)
         return parsed
+
+
+# A version segment in a base URL's path: /v1, /v2, /v1beta, /api/v3/...
+_VERSION_SEGMENT = re.compile(r"/v\d+[a-z0-9]*(?:/|$)", re.IGNORECASE)
+
+
+def _configuration_hint(error: APIStatusError, endpoint: ResolvedEndpoint) -> str | None:
+    """What in the client's configuration probably caused `error`, for its message.
+
+    A 404 from a base URL of the caller's own (no preset's) with no version segment:
+    OpenAI-compatible servers serve ``/v1/chat/completions``. A 401: which key was
+    refused, by where it came from (never the key itself).
+    """
+    provider = endpoint.provider
+    if error.status_code == 404 and not isinstance(error, RetiredModelError):
+        base_url = endpoint.base_url
+        if provider.base_url is None and not _VERSION_SEGMENT.search(urlsplit(base_url).path):
+            return (
+                f"the base URL {base_url!r} has no version segment, and OpenAI-compatible "
+                "servers serve the API under /v1 (/v1/chat/completions...): it probably "
+                f"needs to be base_url={base_url + '/v1'!r}"
+            )
+        return None
+    if error.status_code != 401:
+        return None
+    if endpoint.api_key is None:
+        env = provider.api_key_env
+        return f"no API key was sent; pass api_key=...{f' or set {env}' if env else ''}"
+    if endpoint.api_key_given:
+        return "the server refused the API key passed as api_key="
+    if provider.api_key_env:
+        return (
+            f"the server refused the API key read from the {provider.api_key_env} "
+            "environment variable"
+        )
+    return None
 
 
 def _parse_chat(response: httpx.Response) -> ChatCompletion:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
+from ._bounded import aread_bounded
 from ._closing import AsyncClosing
 from .errors import TRANSPORT_ERRORS
 from .ratelimit import estimate_tokens, usage_tokens
@@ -96,7 +97,10 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
             request = self._build_request(http, method, path, body, stream=stream)
             lease = await limiter.aacquire(cost) if limiter is not None else None
             try:
-                response = await http.send(request, stream=stream, follow_redirects=False)
+                # Always opened as a stream: see SolarClient._send.
+                response = await http.send(request, stream=True, follow_redirects=False)
+                if not stream or response.status_code >= 300:
+                    response = await aread_bounded(response, self.max_response_bytes)
                 if response.status_code < 300:
                     self._log_attempt(request, str(response.status_code), attempt)
                     if limiter is not None and lease is not None:
@@ -104,11 +108,6 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
                         used = None if stream else usage_tokens(response)
                         await limiter.asettle(lease, used)
                     return response
-                if stream:
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
             except TRANSPORT_ERRORS as exc:
                 delay = self._retry_delay_or_raise(request, attempt, exc=exc)
                 await self._sleep(delay or 0.0)
@@ -119,7 +118,7 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
                 # the limiter wait; the next acquire waits that cool-down out.
                 await limiter.asettle(lease, 0)
                 if response.status_code == 429:
-                    await limiter.acool_down(self.retry.delay(attempt, response.headers))
+                    await limiter.acool_down(self.retry.cool_down(attempt, response.headers))
             delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
             if delay is None:
                 continue  # the same call, in a form this server takes
@@ -152,7 +151,9 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
     ) -> AsyncStream[ChatCompletionChunk]:
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
         response = await self._send("POST", "/chat/completions", body, stream=True)
-        return AsyncStream(response, ChatCompletionChunk)
+        return AsyncStream(
+            response, ChatCompletionChunk, owner=self, max_event_bytes=self.max_event_bytes
+        )
 
     async def complete(
         self, request: CompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
@@ -170,7 +171,7 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
     ) -> AsyncStream[Completion]:
         body = self.completion_body(request, params, stream=True, include_usage=include_usage)
         response = await self._send("POST", "/completions", body, stream=True)
-        return AsyncStream(response, Completion)
+        return AsyncStream(response, Completion, owner=self, max_event_bytes=self.max_event_bytes)
 
     async def embed(
         self, request: EmbeddingRequest | None = None, /, **params: Any

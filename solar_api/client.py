@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
+from ._bounded import read_bounded
 from ._closing import Closing
 from .errors import TRANSPORT_ERRORS
 from .ratelimit import estimate_tokens, usage_tokens
@@ -93,7 +94,11 @@ class SolarClient(BaseClient[httpx.Client], Closing):
             request = self._build_request(http, method, path, body, stream=stream)
             lease = limiter.acquire(cost) if limiter is not None else None
             try:
-                response = http.send(request, stream=stream, follow_redirects=False)
+                # Always opened as a stream: a whole body is read with a ceiling on its
+                # decoded size (_bounded.py), a stream by the SSE decoder's.
+                response = http.send(request, stream=True, follow_redirects=False)
+                if not stream or response.status_code >= 300:
+                    response = read_bounded(response, self.max_response_bytes)
                 if response.status_code < 300:
                     self._log_attempt(request, str(response.status_code), attempt)
                     if limiter is not None and lease is not None:
@@ -101,11 +106,6 @@ class SolarClient(BaseClient[httpx.Client], Closing):
                         used = None if stream else usage_tokens(response)
                         limiter.settle(lease, used)
                     return response
-                if stream:
-                    try:
-                        response.read()
-                    finally:
-                        response.close()
             except TRANSPORT_ERRORS as exc:
                 delay = self._retry_delay_or_raise(request, attempt, exc=exc)
                 self._sleep(delay or 0.0)
@@ -116,7 +116,7 @@ class SolarClient(BaseClient[httpx.Client], Closing):
                 # the limiter wait; the next acquire waits that cool-down out.
                 limiter.settle(lease, 0)
                 if response.status_code == 429:
-                    limiter.cool_down(self.retry.delay(attempt, response.headers))
+                    limiter.cool_down(self.retry.cool_down(attempt, response.headers))
             delay = self._retry_delay_or_raise(request, attempt, response=response, body=body)
             if delay is None:
                 continue  # the same call, in a form this server takes
@@ -151,7 +151,10 @@ class SolarClient(BaseClient[httpx.Client], Closing):
         """POST /chat/completions with ``stream: true``; retried only before the first byte."""
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
         return Stream(
-            self._send("POST", "/chat/completions", body, stream=True), ChatCompletionChunk
+            self._send("POST", "/chat/completions", body, stream=True),
+            ChatCompletionChunk,
+            owner=self,
+            max_event_bytes=self.max_event_bytes,
         )
 
     def complete(
@@ -170,7 +173,12 @@ class SolarClient(BaseClient[httpx.Client], Closing):
         **params: Any,
     ) -> Stream[Completion]:
         body = self.completion_body(request, params, stream=True, include_usage=include_usage)
-        return Stream(self._send("POST", "/completions", body, stream=True), Completion)
+        return Stream(
+            self._send("POST", "/completions", body, stream=True),
+            Completion,
+            owner=self,
+            max_event_bytes=self.max_event_bytes,
+        )
 
     def embed(self, request: EmbeddingRequest | None = None, /, **params: Any) -> EmbeddingResponse:
         """POST /embeddings."""

@@ -17,8 +17,10 @@ Example::
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, cast, overload
 
 import httpx
 from pydantic import (
@@ -32,34 +34,137 @@ from pydantic import (
 )
 
 from ._base_client import coerce_timeout
+from ._bounded import DEFAULT_MAX_RESPONSE_BYTES
 from ._pickling import PickledEndpoint
+from ._words import move_unknown_words
 from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .providers import ProviderName, resolve_endpoint
 from .ratelimit import RateLimiter, solar_rate_limiter
 from .retry import RetryPolicy
+from .sse import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = ["Connection"]
+
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _named(function: F, method: Callable[..., Any]) -> F:
+    """`function` under `method`'s name and docstring (its own signature kept)."""
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(function, attribute, getattr(method, attribute))
+    function.__annotations__ = {
+        **function.__annotations__,
+        "return": method.__annotations__["return"],
+    }
+    return function
+
+
+class _on_class_or_instance(Generic[R]):  # lower case: used as a decorator
+    """A method that also works on the class: there, on a connection made from the
+    keyword arguments (only connection words; the rest from the environment and the
+    defaults, as the constructors read them), closed after the call.
+
+    ``ChatSolar.list_models(base_url="http://127.0.0.1:8080/v1")`` lists what a server
+    has before any model object is made; ``llm.list_models()`` asks the object's server.
+    """
+
+    def __init__(self, method: Callable[[Connection], R]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__  # help(Connection): the method's own text
+
+    @overload
+    def __get__(self, instance: None, owner: type[Connection]) -> Callable[..., R]: ...
+    @overload
+    def __get__(self, instance: Connection, owner: type[Connection]) -> Callable[[], R]: ...
+    def __get__(
+        self, instance: Connection | None, owner: type[Connection]
+    ) -> Callable[..., R] | Callable[[], R]:
+        method = self._method
+        name = f"{owner.__name__}.{method.__name__}"
+        if instance is not None:
+
+            def bound(**words: Any) -> R:
+                if words:
+                    raise TypeError(
+                        f"{name}() on an object asks its own server and takes no arguments; "
+                        f"for another server call it on the class: {name}"
+                        f"({', '.join(f'{w}=...' for w in words)})"
+                    )
+                return method(instance)
+
+            return _named(bound, method)
+
+        def connect(words: dict[str, Any]) -> Connection:
+            move_unknown_words(f"{name}()", words, Connection.model_fields, into=None)
+            connection = Connection(**words)
+            connection._connect()
+            return connection
+
+        if inspect.iscoroutinefunction(method):
+
+            async def on_class_async(**words: Any) -> Any:
+                connection = connect(words)
+                try:
+                    return await cast("Awaitable[Any]", method(connection))
+                finally:
+                    await connection.aclose()
+
+            return cast("Callable[..., R]", _named(on_class_async, method))
+
+        def on_class(**words: Any) -> R:
+            connection = connect(words)
+            try:
+                return method(connection)
+            finally:
+                connection.close()
+
+        return _named(on_class, method)
+
+
+if TYPE_CHECKING:
+    from dataclasses import InitVar
+
+    from ._init_typing import ALSO, SecretKey
 
 
 class Connection(BaseModel):
     """Where requests go and how: provider, URL, key, timeouts, retries, pools."""
 
-    # hide_input_in_errors: a validation error must never print the given key.
+    # hide_input_in_errors: a validation error must never print the given key;
+    # ignored_types: list_models/alist_models, methods of the class too.
     model_config = ConfigDict(
-        populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+        populate_by_name=True,
+        arbitrary_types_allowed=True,
+        hide_input_in_errors=True,
+        ignored_types=(_on_class_or_instance,),
     )
 
     # Accepted alternate names are validation aliases, not aliases: type checkers and
     # help() then show the field's own name (pydantic's dataclass_transform reads alias=).
-    api_key: str | SecretStr | None = Field(
-        default=None,
-        exclude=True,
-        repr=False,
-        validation_alias=AliasChoices("api_key", "upstage_api_key"),
-        description="Read from the provider's variable (UPSTAGE_API_KEY...) when not given; "
-        "kept as a SecretStr, never serialized. Also accepted as upstage_api_key.",
-    )
+    # Type checkers without the pydantic plugin see each alternate name as an init-only
+    # parameter and api_key as taken (str | SecretStr | None), read (SecretStr | None):
+    # the TYPE_CHECKING block, see _init_typing.py.
+    if TYPE_CHECKING:
+        api_key: SecretKey = SecretKey()
+        _also_upstage_api_key: InitVar[str | SecretStr | None] = Field(
+            default=ALSO, alias="upstage_api_key"
+        )
+        _also_api_base: InitVar[str | None] = Field(default=ALSO, alias="api_base")
+        _also_upstage_api_base: InitVar[str | None] = Field(default=ALSO, alias="upstage_api_base")
+        _also_request_timeout: InitVar[float | httpx.Timeout | None] = Field(
+            default=ALSO, alias="request_timeout"
+        )
+    else:
+        api_key: str | SecretStr | None = Field(
+            default=None,
+            exclude=True,
+            repr=False,
+            validation_alias=AliasChoices("api_key", "upstage_api_key"),
+            description="Read from the provider's variable (UPSTAGE_API_KEY...) when not "
+            "given; kept as a SecretStr, never serialized. Also accepted as upstage_api_key.",
+        )
     base_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("base_url", "api_base", "upstage_api_base"),
@@ -99,6 +204,18 @@ class Connection(BaseModel):
     trust_env: bool = Field(
         default=True,
         description="Whether the pools read proxies and CA bundles from the environment.",
+    )
+    max_response_bytes: int = Field(
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        ge=1,
+        description="The most bytes a response body may have once decoded (gzip and the "
+        "like): 256 MiB; a larger one is a ResponseTooLargeError.",
+    )
+    max_event_bytes: int = Field(
+        default=DEFAULT_MAX_EVENT_BYTES,
+        ge=1,
+        description="The most bytes one stream line or event may have: 16 MiB; a larger "
+        "one is a ResponseTooLargeError.",
     )
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
@@ -176,11 +293,19 @@ class Connection(BaseModel):
                 value = resolved.provider.name
             yield name, value
 
+    @_on_class_or_instance
     def list_models(self) -> list[str]:
-        """The model names the server lists (GET /models)."""
+        """The model names the server lists (GET /models).
+
+        On the class, for a server no object is made for: ``ChatSolar.list_models(
+        base_url=..., api_key=...)`` takes the connection words (provider, base_url,
+        api_key, timeout...; the rest from the environment, as a constructor reads it).
+        """
         return [m.id for m in self._client.list_models().data]
 
+    @_on_class_or_instance
     async def alist_models(self) -> list[str]:
+        """`list_models`, awaited; also on the class (``await ChatSolar.alist_models(...)``)."""
         return [m.id for m in (await self._async_client.list_models()).data]
 
     def close(self) -> None:

@@ -22,17 +22,24 @@ The tree mirrors the openai SDK's, so code written against either reads the same
         └── InternalServerError 5xx
 
 Messages carry what the server said and never a header, so an API key cannot leak
-through `str(error)` or a traceback.
+through `str(error)` or a traceback. Where a request was made they name it (method, host
+and path), and a 401 or a 404 that points at the configuration says so (`hint`).
+
+Every error pickles and copies (see `SolarError`), so a process pool or Ray can send
+one back to the caller.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import ssl
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import httpx
+
+from .retry import RetryPolicy
 
 __all__ = [
     "APIConnectionError",
@@ -48,14 +55,18 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "RetiredModelError",
     "SolarError",
     "StreamInterruptedError",
     "UnprocessableEntityError",
     "connection_error",
     "request_target",
+    "response_target",
     "status_error_from_response",
 ]
+
+E = TypeVar("E", bound="SolarError")
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "nvcf-reqid")
 
@@ -77,6 +88,22 @@ def request_target(request: httpx.Request | None) -> str | None:
     url = request.url
     port = f":{url.port}" if url.port is not None else ""
     return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+
+
+def response_target(response: httpx.Response | None) -> str | None:
+    """`request_target` of the request a response answers (None for one built by hand)."""
+    if response is None:
+        return None
+    try:
+        return request_target(response.request)
+    except RuntimeError:  # a response built by hand, never sent
+        return None
+
+
+def _request_id(response: httpx.Response | None) -> str | None:
+    if response is None:
+        return None
+    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
 _LOCAL_HINT = (
@@ -119,8 +146,46 @@ def connection_error(
     return APIConnectionError(message, request=request)
 
 
+def _rebuild(cls: type[E], args: tuple[Any, ...], state: dict[str, Any]) -> E:
+    """An error from its class, `args` and attributes, without calling ``__init__``
+    (whose keyword-only arguments ``pickle`` and ``copy`` cannot pass)."""
+    if not (isinstance(cls, type) and issubclass(cls, SolarError)):
+        raise TypeError(f"not a SolarError class: {cls!r}")
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class SolarError(Exception):
-    """Base class of every error raised by solar-integrations."""
+    """Base class of every error raised by solar-integrations.
+
+    Errors pickle (a process pool or Ray sends a worker's error back pickled) and copy
+    with their class, message (``args``) and every field: ``message``, ``status_code``,
+    ``body``, ``request_id``, ``target``, ``hint``... The httpx ``response`` and
+    ``request`` some of them hold are *not* pickled, as they belong to a connection
+    pool: after loading they are ``None`` (``status_code``, ``request_id`` and ``target``
+    still say what they held). `copy.copy` and `copy.deepcopy` share them with the
+    original instead. As for any exception, the traceback, ``__cause__`` and
+    ``__context__`` are not pickled or copied.
+    """
+
+    # Attributes holding httpx objects: dropped by pickling, shared by copies.
+    _HTTP_ATTRIBUTES = frozenset({"response", "request"})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: None if k in self._HTTP_ATTRIBUTES else v for k, v in self.__dict__.items()}
+        return (_rebuild, (type(self), self.args, state))
+
+    def __copy__(self) -> Self:
+        return _rebuild(type(self), self.args, dict(self.__dict__))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        state = {
+            k: v if k in self._HTTP_ATTRIBUTES else copy.deepcopy(v, memo)
+            for k, v in self.__dict__.items()
+        }
+        return _rebuild(type(self), copy.deepcopy(self.args, memo), state)
 
 
 class MissingAPIKeyError(SolarError, ValueError):
@@ -134,6 +199,8 @@ class APIConnectionError(SolarError):
         super().__init__(message)
         self.message = message
         self.request = request
+        # Where it went (method, host and path): kept by a pickle, which drops `request`.
+        self.target = request_target(request)
 
 
 class APITimeoutError(APIConnectionError):
@@ -156,11 +223,34 @@ class StreamInterruptedError(APIConnectionError):
 class APIResponseValidationError(SolarError):
     """A successful status with a body that is not what the API promises."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, body: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: str | None = None,
+        response: httpx.Response | None = None,
+    ):
+        self.message = message
+        self.response = response
+        self.status_code = (
+            status_code if status_code is not None or response is None else response.status_code
+        )
+        self.body = body
+        self.request_id = _request_id(response)
+        self.target = response_target(response)
+        super().__init__(_format(None, message, None, None, self.request_id, self.target))
+
+
+class ResponseTooLargeError(SolarError):
+    """A body, or one stream line or event, passed its documented size limit while being
+    read (``max_response_bytes``, decoded; ``max_event_bytes``): a server that sends a
+    decompression bomb or a line that never ends. ``limit`` is the limit, in bytes."""
+
+    def __init__(self, message: str, *, limit: int):
         super().__init__(message)
         self.message = message
-        self.status_code = status_code
-        self.body = body
+        self.limit = limit
 
 
 class _ServerMessage:
@@ -196,10 +286,17 @@ class _ServerMessage:
 class APIStreamError(_ServerMessage, SolarError):
     """The server sent an error object inside a stream that had started with 200."""
 
-    def __init__(self, body: Any, *, events_received: int = 0):
+    def __init__(
+        self, body: Any, *, events_received: int = 0, response: httpx.Response | None = None
+    ):
         self._set_error_fields(body, "The server reported an error inside the stream.")
         self.events_received = events_received
-        super().__init__(_format(None, self.message, self.type, self.code, None))
+        self.response = response
+        self.request_id = _request_id(response)
+        self.target = response_target(response)
+        super().__init__(
+            _format(None, self.message, self.type, self.code, self.request_id, self.target)
+        )
 
 
 class APIStatusError(_ServerMessage, SolarError):
@@ -208,6 +305,11 @@ class APIStatusError(_ServerMessage, SolarError):
     status_code: int
     target: str | None
     """Where the request went (method, host and path), for the message."""
+    hint: str | None = None
+    """What in the configuration probably caused it (a 404 from a base URL without
+    ``/v1``, the key a 401 refused), when the client can tell; also in the message."""
+    retry_after: float | None = None
+    """Seconds the server asked to wait (``Retry-After``, ``retry-after-ms``), if it did."""
 
     def __init__(
         self,
@@ -218,22 +320,26 @@ class APIStatusError(_ServerMessage, SolarError):
     ):
         self.response = response
         self.status_code = response.status_code
-        self.request_id = next(
-            (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
-        )
+        self.request_id = _request_id(response)
         reason = response.reason_phrase or "HTTP error"
         self._set_error_fields(body, reason)
         if message is not None:
             self.message = message
-        try:
-            self.target = request_target(response.request)
-        except RuntimeError:  # a response built by hand, never sent
-            self.target = None
-        super().__init__(
-            _format(
-                self.status_code, self.message, self.type, self.code, self.request_id, self.target
-            )
+        self.target = response_target(response)
+        self.retry_after = RetryPolicy.server_delay(response.headers)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = _format(
+            self.status_code, self.message, self.type, self.code, self.request_id, self.target
         )
+        return f"{text}. Hint: {self.hint}" if self.hint else text
+
+    def with_hint(self, hint: str) -> Self:
+        """This error with `hint` added to its message (`message` stays the server's)."""
+        self.hint = hint
+        self.args = (self._render(),)
+        return self
 
 
 class BadRequestError(APIStatusError):
@@ -285,11 +391,7 @@ class RetiredModelError(APIStatusError):
             f"{model!r} was retired by its provider ({retired_on}){instead}. "
             f"The server said: {self.message}"
         )
-        self.args = (
-            _format(
-                self.status_code, self.message, self.type, self.code, self.request_id, self.target
-            ),
-        )
+        self.args = (self._render(),)
 
 
 class RetiredModelNotFound(RetiredModelError, NotFoundError):

@@ -3,7 +3,11 @@
 Retried: connection errors, timeouts, 408, 409, 429 and 5xx. Never: any other 4xx, and
 never a stream after its first byte has arrived. The wait is exponential with jitter,
 unless the server said how long to wait (``retry-after-ms``, ``Retry-After`` as seconds
-or an HTTP date), which is honoured up to `max_retry_after` seconds.
+or an HTTP date), which is honoured up to `max_retry_after` seconds. A server that asks
+for longer is not retried behind the caller's back: the error is raised at once and
+carries the server's value (``retry_after``); raise `max_retry_after` to wait it out.
+A shared rate limiter's cool-down takes the server's value as given, so every worker
+holds off as long as the server asked.
 """
 
 from __future__ import annotations
@@ -43,6 +47,21 @@ class RetryPolicy:
             return told
         base = min(self.initial_delay * 2.0**retry_index, self.max_delay)
         return base * (1 - self.jitter * random.random())
+
+    @staticmethod
+    def server_delay(headers: httpx.Headers) -> float | None:
+        """How long the server asked to wait (``retry-after-ms`` or ``Retry-After``)."""
+        return _server_delay(headers)
+
+    def over_cap(self, headers: httpx.Headers) -> float | None:
+        """The server's wait when it is longer than `max_retry_after` (not retried)."""
+        told = _server_delay(headers)
+        return told if told is not None and told > self.max_retry_after else None
+
+    def cool_down(self, retry_index: int, headers: httpx.Headers) -> float:
+        """A shared limiter's cool-down after a 429: the server's value, uncapped."""
+        told = _server_delay(headers)
+        return told if told is not None and told >= 0 else self.delay(retry_index, headers)
 
 
 def _server_delay(headers: httpx.Headers) -> float | None:

@@ -3,6 +3,11 @@
 It is fed raw reads of any size: events and lines split across reads, CR, LF and CRLF
 line ends (a CR at the end of one read and the LF at the start of the next are one line
 end), multi-line `data:`, comments (`: keep-alive`) and the `event`/`id`/`retry` fields.
+
+A line, and an event's data, may be at most `max_event_bytes` long (16 MiB by default):
+a server that sends more without ending it gets `ResponseTooLargeError` naming the limit,
+as soon as the limit is passed. Reads that end no line are kept as a list and joined once
+the line ends, so a long line costs time linear in its length.
 """
 
 from __future__ import annotations
@@ -10,7 +15,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import NamedTuple
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
+from .errors import ResponseTooLargeError
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
+
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
 class ServerSentEvent(NamedTuple):
@@ -23,20 +32,53 @@ class ServerSentEvent(NamedTuple):
 
 
 class SSEDecoder:
-    __slots__ = ("_data", "_event", "_id", "_pending", "_retry")
+    __slots__ = (
+        "_data",
+        "_data_size",
+        "_event",
+        "_id",
+        "_limit",
+        "_parts",
+        "_parts_size",
+        "_pending",
+        "_retry",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._limit = max_event_bytes
         self._pending = b""
+        # Reads that ended no line yet (joined when one does), and their total size.
+        self._parts: list[bytes] = []
+        self._parts_size = 0
         self._data: list[str] = []
+        self._data_size = 0
         self._event = ""
         self._id: str | None = None
         self._retry: int | None = None
 
+    def _too_large(self, what: str, size: int) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"A stream {what} passed {self._limit} bytes ({size} read) without ending; "
+            "raise max_event_bytes if the server really sends events this large.",
+            limit=self._limit,
+        )
+
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode one read; returns the events it completed (often none or one)."""
-        buf = self._pending + chunk if self._pending else chunk
-        if not buf:
+        if b"\n" not in chunk and b"\r" not in chunk and not self._pending.endswith(b"\r"):
+            # No line ends here: keep the read, join later (linear in the line's length).
+            if chunk:
+                self._parts.append(chunk)
+                self._parts_size += len(chunk)
+                if self._parts_size + len(self._pending) > self._limit:
+                    raise self._too_large("line", self._parts_size + len(self._pending))
             return []
+        if self._parts:
+            buf = b"".join([self._pending, *self._parts, chunk])
+            self._parts.clear()
+            self._parts_size = 0
+        else:
+            buf = self._pending + chunk if self._pending else chunk
         lines = buf.splitlines(keepends=True)
         last = lines[-1]
         # An unterminated tail, or a lone CR that may be the first half of CRLF, waits.
@@ -45,6 +87,8 @@ class SSEDecoder:
             lines.pop()
         else:
             self._pending = b""
+        if len(self._pending) > self._limit:
+            raise self._too_large("line", len(self._pending))
         events: list[ServerSentEvent] = []
         data = self._data
         for raw in lines:
@@ -54,6 +98,9 @@ class SSEDecoder:
                 value = raw[5:].rstrip(b"\r\n")
                 if value[:1] == b" ":
                     value = value[1:]
+                self._data_size += len(value)
+                if self._data_size > self._limit:
+                    raise self._too_large("event", self._data_size)
                 data.append(value.decode("utf-8", "replace"))
                 continue
             event = self._line(raw.rstrip(b"\r\n").decode("utf-8", "replace"))
@@ -65,6 +112,10 @@ class SSEDecoder:
     def flush(self) -> list[ServerSentEvent]:
         """End of stream: finish a pending line and a last event with no blank line after it."""
         events: list[ServerSentEvent] = []
+        if self._parts:
+            self._pending = b"".join([self._pending, *self._parts])
+            self._parts.clear()
+            self._parts_size = 0
         if self._pending:
             tail, self._pending = self._pending, b""
             event = self._line(tail.rstrip(b"\r\n").decode("utf-8", "replace"))
@@ -87,6 +138,7 @@ class SSEDecoder:
                 retry=self._retry,
             )
             self._data = []
+            self._data_size = 0
             self._event = ""
             return event
         if line[0] == ":":
@@ -95,6 +147,9 @@ class SSEDecoder:
         if sep and value[:1] == " ":
             value = value[1:]
         if name == "data":
+            self._data_size += len(value)
+            if self._data_size > self._limit:
+                raise self._too_large("event", self._data_size)
             self._data.append(value)
         elif name == "event":
             self._event = value

@@ -24,9 +24,10 @@ from .errors import (
     SolarError,
     StreamInterruptedError,
     as_transport_error,
+    response_target,
 )
 from .providers._one_of import OneOfStream, sent_one_of
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 from .types import ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
@@ -87,10 +88,15 @@ _DRAIN_LIMIT = 64 * 1024
 class _StreamState(Generic[T]):
     """Decoding shared by the sync and async streams; no I/O here."""
 
-    def __init__(self, response: httpx.Response, cast_to: type[T]):
+    def __init__(
+        self,
+        response: httpx.Response,
+        cast_to: type[T],
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ):
         self.response = response
         self._cast_to = cast_to
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_event_bytes)
         self.events = 0
         self.done = False
         self._finished = False
@@ -116,18 +122,22 @@ class _StreamState(Generic[T]):
                 self.done = True
                 break
             if event.event == "error":
-                raise APIStreamError(_loads_lenient(data), events_received=self.events)
+                raise APIStreamError(
+                    _loads_lenient(data), events_received=self.events, response=self.response
+                )
             try:
                 chunk = self._cast_to.model_validate_json(data)  # type: ignore[attr-defined]
             except ValidationError as exc:
                 raise APIResponseValidationError(
                     f"Stream event {self.events + 1} is not a valid "
                     f"{self._cast_to.__name__}: {_first_error(exc)}",
-                    status_code=self.response.status_code,
                     body=data[:500],
+                    response=self.response,
                 ) from None
             if chunk.error is not None:
-                raise APIStreamError({"error": chunk.error}, events_received=self.events)
+                raise APIStreamError(
+                    {"error": chunk.error}, events_received=self.events, response=self.response
+                )
             if self._heads is not None:
                 self._heads.clean(chunk)  # type: ignore[arg-type]
                 if self._one_of is not None:
@@ -153,21 +163,37 @@ class _StreamState(Generic[T]):
     def check_complete(self) -> None:
         if not self.done and not self._finished:
             raise StreamInterruptedError(
-                f"The stream ended after {self.events} events without [DONE] or a "
-                "finish_reason; the output is incomplete.",
+                f"The stream{self._source()} ended after {self.events} events without "
+                "[DONE] or a finish_reason; the output is incomplete.",
                 events_received=self.events,
+                request=self._request(),
             )
 
     def transport_error(self, exc: Exception) -> SolarError:
         exc = as_transport_error(exc)
         if isinstance(exc, httpx.TimeoutException) and self.events == 0:
-            return APITimeoutError("Timed out waiting for the first stream event.")
+            return APITimeoutError(
+                f"Timed out waiting for the first stream event{self._source()}.",
+                request=self._request(),
+            )
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "was interrupted"
         return StreamInterruptedError(
-            f"The stream {kind} after {self.events} events ({type(exc).__name__}); "
-            "the output is incomplete and was not retried.",
+            f"The stream{self._source()} {kind} after {self.events} events "
+            f"({type(exc).__name__}); the output is incomplete and was not retried.",
             events_received=self.events,
+            request=self._request(),
         )
+
+    def _request(self) -> httpx.Request | None:
+        try:
+            return self.response.request
+        except RuntimeError:  # a response made without a request (tests, replays)
+            return None
+
+    def _source(self) -> str:
+        """`` from POST http://host/v1/chat/completions`` for the messages above."""
+        target = response_target(self.response)
+        return f" from {target}" if target else ""
 
 
 class Stream(Generic[T], Closing):
@@ -180,9 +206,20 @@ class Stream(Generic[T], Closing):
                 print(chunk.choices[0].delta.content or "", end="")
     """
 
-    def __init__(self, response: httpx.Response, cast_to: type[T]):
+    def __init__(
+        self,
+        response: httpx.Response,
+        cast_to: type[T],
+        *,
+        owner: object = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ):
         self.response = response
-        self._state = _StreamState(response, cast_to)
+        self._state = _StreamState(response, cast_to, max_event_bytes)
+        # The client whose pool the response reads from: held until the stream is closed,
+        # so a stream made by a client nothing else holds (a one-liner, a helper's return)
+        # is not cut off when that client is collected and its pool closed.
+        self._owner = owner
 
     def __iter__(self) -> Iterator[T]:
         state = self._state
@@ -199,19 +236,28 @@ class Stream(Generic[T], Closing):
             if not state.done:
                 raise state.transport_error(exc) from None
         finally:
-            self.response.close()
+            self.close()
         state.check_complete()
 
     def close(self) -> None:
         self.response.close()
+        self._owner = None
 
 
 class AsyncStream(Generic[T], AsyncClosing):
     """The async twin of `Stream`."""
 
-    def __init__(self, response: httpx.Response, cast_to: type[T]):
+    def __init__(
+        self,
+        response: httpx.Response,
+        cast_to: type[T],
+        *,
+        owner: object = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ):
         self.response = response
-        self._state = _StreamState(response, cast_to)
+        self._state = _StreamState(response, cast_to, max_event_bytes)
+        self._owner = owner  # see Stream
 
     async def __aiter__(self) -> AsyncIterator[T]:
         state = self._state
@@ -230,11 +276,12 @@ class AsyncStream(Generic[T], AsyncClosing):
             if not state.done:
                 raise state.transport_error(exc) from None
         finally:
-            await self.response.aclose()
+            await self.aclose()
         state.check_complete()
 
     async def aclose(self) -> None:
         await self.response.aclose()
+        self._owner = None
 
 
 def _loads_lenient(data: str) -> Any:

@@ -40,7 +40,8 @@ from typing import Any
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractStreamWriter
-from aiohttp.client_reqrep import ClientRequest
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.client_reqrep import ClientRequest, ConnectionKey
 from aiohttp.connector import Connection
 from aiohttp.payload import BytesPayload
 from aiohttp.tracing import Trace
@@ -199,11 +200,24 @@ _ATTEMPT: ContextVar[SimpleNamespace | None] = ContextVar("solar_aiohttp_attempt
 
 
 class _Connector(aiohttp.TCPConnector):
-    """aiohttp's pool, remembering which connections have carried a request."""
+    """aiohttp's pool, remembering which connections have carried a request, and keeping
+    at most `max_idle` idle connections (httpx's ``max_keepalive_connections``; aiohttp
+    keeps every released one): a connection released into a full idle pool is closed."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, max_idle: int | None = None, **options: Any) -> None:
         super().__init__(**options)
+        self.max_idle = max_idle
         self._used: weakref.WeakSet[object] = weakref.WeakSet()
+
+    def idle_count(self) -> int:
+        return sum(len(conns) for conns in self._conns.values())
+
+    def _release(
+        self, key: ConnectionKey, protocol: ResponseHandler, *, should_close: bool = False
+    ) -> None:
+        if self.max_idle is not None and self.idle_count() >= self.max_idle:
+            should_close = True
+        super()._release(key, protocol, should_close=should_close)
 
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
@@ -249,6 +263,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         connector = _Connector(
             # The pool limit is the semaphore's (so a full pool is a pool timeout).
             limit=0,
+            max_idle=self._limits.max_keepalive_connections,
             limit_per_host=0,
             ssl=self._ssl,
             **keep_alive,

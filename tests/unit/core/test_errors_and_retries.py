@@ -64,9 +64,11 @@ def test_non_retryable_status_maps_to_its_class_after_one_request(status: int, c
     err = info.value
     assert err.status_code == status and err.message == "nope"
     assert err.type == "invalid_request_error" and err.request_id == "req-42"
+    # A 401 also says which key was refused (issue 25: the one given as api_key=).
+    hint = ". Hint: the server refused the API key passed as api_key=" if status == 401 else ""
     assert str(err) == (
         f"Error code: {status} - nope (type=invalid_request_error, request_id=req-42, "
-        "POST https://api.upstage.ai/v1/chat/completions)"
+        f"POST https://api.upstage.ai/v1/chat/completions){hint}"
     )
     assert server.count == 1 and delays == []
 
