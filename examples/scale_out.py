@@ -6,9 +6,31 @@ Two ways, the same classes, one ``RedisRateLimiter`` that every worker draws on:
    the results are written with their source ids (one JSON file per block).
 2. LlamaIndex: ``IngestionPipeline(...).run(num_workers=...)`` (a process pool).
 
-Each item is processed once; a failure is recorded on its own row (``error``), never lost
-and never fatal to the rest. On Upstage when UPSTAGE_API_KEY is set, otherwise on the
-embedded local backend. Redis: ``REDIS_URL``, else a redis-server started on a free port.
+Each item ends in exactly one output row, done or with its failure recorded on that row
+(``error``), never lost and never fatal to the rest. On the wire it is at-least-once: Ray
+runs the batch of a worker that died (a killed actor, a lost node) again, and the retry
+policy sends again a request whose answer was lost (a timeout, a dropped connection), so
+the server can see, and bill, an item twice. Ray Data still writes each output row once;
+anything a step writes itself (files, a vector store, a database) must be idempotent,
+keyed by the source id every row carries (``id``, e.g. ``doc-0007``), so that a replayed
+batch overwrites what it wrote the first time instead of adding to it::
+
+    def write_rows(out_dir: Path, batch: dict[str, np.ndarray]) -> None:
+        for i, source_id in enumerate(batch["id"]):
+            row = {key: batch[key][i] for key in ("id", "summary", "error")}
+            partial = out_dir / f".{source_id}.{os.getpid()}.partial"
+            partial.write_text(json.dumps(row))
+            os.replace(partial, out_dir / f"{source_id}.json")  # atomic; a replay overwrites
+
+    # A vector store or a database: upsert by the same id, never append, e.g.
+    # collection.upsert(ids=list(batch["id"]), embeddings=list(batch["embedding"]))
+    # INSERT ... ON CONFLICT (id) DO UPDATE SET summary = excluded.summary
+
+LlamaIndex keeps each document's id as its node's id (``node.node_id == row["id"]``), so a
+vector store that upserts by node id stays free of duplicates the same way.
+
+On Upstage when UPSTAGE_API_KEY is set, otherwise on the embedded local backend. Redis:
+``REDIS_URL``, else a redis-server started on a free port.
 
 Run: ``python examples/scale_out.py [OUT_DIR]`` (``make setup`` installs Ray and Redis).
 """

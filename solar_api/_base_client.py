@@ -51,6 +51,7 @@ from .transports.tls import CertLike, VerifyLike, pool_options
 from .types import (
     ChatCompletion,
     ChatCompletionRequest,
+    Completion,
     CompletionRequest,
     EmbeddingRequest,
     ResponseModel,
@@ -528,6 +529,13 @@ class BaseClient(Generic[H]):
                 body=response.text[:500],
                 response=response,
             ) from None
+        if isinstance(parsed, ChatCompletion | Completion) and not parsed.choices:
+            # A 200 with "choices": [] (or {}): typed here, not an IndexError in an adapter.
+            raise APIResponseValidationError(
+                f"The {response.status_code} response has no choices",
+                body=response.text[:500],
+                response=response,
+            )
         if isinstance(parsed, ResponseModel):
             parsed._response_headers = kept_headers(response.headers)
         return parsed

@@ -6,9 +6,16 @@ through here: decoded bytes are counted as they arrive and the read stops with
 `ResponseTooLargeError` (naming the limit) once they pass ``max_response_bytes``. The
 body read is handed on as an ordinary `httpx.Response` with the decoded content (its
 encoding headers dropped, since the content is no longer encoded).
+
+httpx decodes each raw read whole, and a transport may hand over a large one (one 2 MB
+read of a gzip bomb is 2 GB at once), so an encoded body's raw bytes are passed to
+httpx's decoder in pieces of `_PIECE` bytes: at most about 1 MB (gzip, deflate) or a few
+tens of MB (zstd's run-length blocks) decoded per step, whatever the transport does.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
@@ -21,6 +28,38 @@ __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "aread_bounded", "read_bounded"]
 DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 _ENCODING_HEADERS = frozenset({"content-encoding", "content-length"})
+_PIECE = 1024
+
+
+class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """`response`'s raw bytes in pieces of at most `_PIECE` bytes."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self._response.iter_raw():
+            for start in range(0, len(raw), _PIECE):
+                yield raw[start : start + _PIECE]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for raw in self._response.aiter_raw():
+            for start in range(0, len(raw), _PIECE):
+                yield raw[start : start + _PIECE]
+
+
+def _decoding(response: httpx.Response) -> httpx.Response:
+    """`response` itself when its body is not encoded; else one that reads the same raw
+    bytes in small pieces through httpx's own decoder (public API only)."""
+    if not response.headers.get("content-encoding") or response.is_stream_consumed:
+        return response  # nothing to decode, or read already (a transport built it whole)
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=_Pieces(response),
+        request=response.request,
+        extensions=response.extensions,
+    )
 
 
 def _too_large(response: httpx.Response, size: int, limit: int) -> ResponseTooLargeError:
@@ -52,7 +91,7 @@ def read_bounded(response: httpx.Response, limit: int) -> httpx.Response:
     parts: list[bytes] = []
     size = 0
     try:
-        for part in response.iter_bytes():
+        for part in _decoding(response).iter_bytes():
             size += len(part)
             if size > limit:
                 raise _too_large(response, size, limit)
@@ -67,7 +106,7 @@ async def aread_bounded(response: httpx.Response, limit: int) -> httpx.Response:
     parts: list[bytes] = []
     size = 0
     try:
-        async for part in response.aiter_bytes():
+        async for part in _decoding(response).aiter_bytes():
             size += len(part)
             if size > limit:
                 raise _too_large(response, size, limit)

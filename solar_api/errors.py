@@ -430,8 +430,9 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
     body: Any
     try:
         body = json.loads(text) if text else None
-    except ValueError:
-        # A gateway's HTML page or plain text: keep a short, single-line excerpt.
+    except (ValueError, RecursionError):
+        # A gateway's HTML page or plain text, or JSON nested past the parser's depth (a
+        # hostile body): keep a short, single-line excerpt, so the retry policy applies.
         body = " ".join(text.split())[:500] or None
     status = response.status_code
     if 300 <= status < 400:

@@ -287,7 +287,7 @@ class AsyncStream(Generic[T], AsyncClosing):
 def _loads_lenient(data: str) -> Any:
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return {"error": {"message": data or "error event with no data"}}
 
 

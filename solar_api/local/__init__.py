@@ -31,11 +31,15 @@ From a shell: ``python -m solar_api.local serve`` (prints the base URL, stops on
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import json
 import os
+import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,7 +47,9 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -195,20 +201,199 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    # Linux: the server gets SIGTERM if this process dies without cleaning up.
-    with contextlib.suppress(Exception):
+# How a server's life is tied to this process's
+# -------------------------------------------------
+# The server dies with this process. The child asks Linux for SIGTERM when its parent dies
+# (PR_SET_PDEATHSIG). Linux ties that request to the *thread* that forked, not to the
+# process: a server started from a worker thread (a thread pool, a web framework's request
+# thread) was killed as soon as that thread ended. So every server is forked by one helper
+# thread that this module owns (_Spawner): a daemon thread that waits for work and never
+# returns, so it ends only when the process does, and the signal again means "the process
+# died". PDEATHSIG was kept rather than replaced by a child watching a pipe or its parent's
+# pid: it fires however the process ends (SIGKILL and crashes included) at no cost and
+# with no polling, it needs nothing from the command the child runs, and a pipe's write
+# end is copied into every os.fork() of this process (multiprocessing's default start
+# method on Linux), so a forked worker would keep the server alive after its parent died.
+#
+# The temp folder (config, log) is removed on every exit this process can see: stop(),
+# leaving a `with` block (also by an exception), garbage collection of the server object,
+# interpreter exit (atexit), and SIGTERM or SIGHUP when nothing else handles them. For
+# those two signals a handler is installed only where the disposition is the default
+# (terminate), only from the main thread (Python allows no other) and only while a server
+# runs: it stops the servers, removes their folders, restores the default and sends the
+# signal again, so the process still dies of it (exit status -15 for SIGTERM, as without
+# it). A handler the program set itself is left alone: it decides whether the process
+# ends, and when it ends it through sys.exit or an exception, the `with` blocks and atexit
+# clean up. A handler set later that calls the previous one reaches this one. Only SIGKILL
+# (and the like) cannot be seen: the server still dies (PDEATHSIG), its folder stays.
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    # Resolved in the parent: the child, forked from a multi-threaded process, must not
+    # import or load anything between fork and exec.
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    os.setsid()
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(parent: int, prctl: Callable[..., int] | None) -> Callable[[], None]:
+    def setup() -> None:  # pragma: no cover - runs in the child, between fork and exec
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:
+                os._exit(1)  # the parent died before the request was made: nobody will ask
+        os.setsid()  # its own process group, so stop() reaches anything it starts
+
+    return setup
+
+
+class _Spawner:
+    """The one thread that forks every server process (see the comment above)."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]]
+        self._jobs = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def run(self, job: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="solar-local-spawner", daemon=True
+                )
+                self._thread.start()
+        future: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((job, future))
+        try:
+            return future.result()
+        except BaseException:
+            # Interrupted (Ctrl-C) while the helper forks: the child must not be left behind.
+            if not future.cancel():
+                future.add_done_callback(_kill_spawned)
+            raise
+
+    def _serve(self) -> None:  # pragma: no cover - coverage does not follow this thread
+        while True:
+            job, future = self._jobs.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+
+def _kill_spawned(future: Future[subprocess.Popen[bytes]]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        _terminate(future.result(), timeout=2.0)
+
+
+_SPAWNER = _Spawner()
+
+
+def _signal_group(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.name == "posix":
+            os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+        elif kill:
+            process.kill()
+        else:
+            process.terminate()
+
+
+def _terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM to the server's process group, SIGKILL after `timeout`; reaps the process."""
+    if process.poll() is None:
+        _signal_group(process, kill=False)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, kill=True)
+            process.wait(timeout)
+
+
+# The servers of this process that may hold a process or a folder, by id (weakly: a server
+# that is collected stops itself). A plain dict: a signal handler reads it.
+_LIVE: dict[int, weakref.ref[LocalServer]] = {}
+_TERMINATING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_handled_signals: set[int] = set()  # where _on_terminating_signal is installed
+
+
+def _live_servers() -> list[LocalServer]:
+    return [s for s in (ref() for ref in list(_LIVE.values())) if s is not None]
+
+
+def _on_terminating_signal(signum: int, frame: object) -> None:
+    for server in _live_servers():
+        with contextlib.suppress(Exception):
+            server._cleanup_now()
+    # Not swallowed: the default action (terminate) runs, as it would have without us.
+    signal.signal(signum, signal.SIG_DFL)
+    _handled_signals.discard(signum)
+    os.kill(os.getpid(), signum)
+
+
+def _install_signal_handlers() -> None:
+    for signum in _TERMINATING_SIGNALS:
+        if signum in _handled_signals:
+            continue
+        # Only where nothing is set: SIG_IGN means the signal does not end the process,
+        # a Python handler is the program's own, None one set outside Python.
+        with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _on_terminating_signal)
+                _handled_signals.add(signum)
+
+
+def _uninstall_signal_handlers() -> None:
+    if _live_servers():
+        return
+    for signum in list(_handled_signals):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: kept for now
+            if signal.getsignal(signum) is _on_terminating_signal:
+                signal.signal(signum, signal.SIG_DFL)
+            # Replaced by someone else's since: theirs stays (and may call ours).
+            _handled_signals.discard(signum)
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    for server in _live_servers():
+        with contextlib.suppress(Exception):
+            server._stop(timeout=5.0, lock_timeout=5.0)
+
+
+def _after_fork_in_child() -> None:
+    # A forked child owns none of its parent's servers, nor its spawner thread.
+    # (Signal dispositions are inherited: ours stay, find no server, and re-raise.)
+    _LIVE.clear()
+    _SPAWNER._reset()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class LocalServer:
     """Start llama.cpp's server on a free loopback port; stop it on exit.
 
     While running, ``SOLAR_LOCAL_BASE_URL`` points at it, so ``provider="local"``
-    finds it. ``model`` names the chat model (``LOCAL_MODELS``; default
+    finds it; stopping restores what the variable held before (also after a restart).
+    ``model`` names the chat model (``LOCAL_MODELS``; default
     ``SOLAR_LOCAL_MODEL``, else ``smollm2-135m``) and ``model_path`` replaces its GGUF
     with another file written in the same chat format. ``embeddings`` adds the
     ``solar-embedding-2-*`` and ``solar-embedding-1-large-*`` aliases, served by
@@ -216,6 +401,10 @@ class LocalServer:
     ``SOLAR_LOCAL_EMBEDDING_MODEL``, else the model that retrieved best in the README's
     measurement). ``n_ctx`` is the context window served (SmolLM2 was trained to 8192
     tokens, Gemma 3 270M to 32768; past its training a model's answers degrade).
+
+    The server process lives until ``stop()``, the end of the ``with`` block or the end of
+    this process, whichever thread started it; its temp folder goes with it (the comment
+    above this class has the details).
 
     Example::
 
@@ -258,8 +447,11 @@ class LocalServer:
         self.log_path = Path(log_path) if log_path else None
         self._progress = on_progress or (lambda _msg: None)
         self._process: subprocess.Popen[bytes] | None = None
-        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        self._previous_env: str | None = None
+        self._owner = os.getpid()  # a forked copy of this object must not stop the server
+        self._tmpdir: Path | None = None
+        # The URL this server put into SOLAR_LOCAL_BASE_URL, and what that held before.
+        self._published: str | None = None
+        self._env_before: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -270,7 +462,8 @@ class LocalServer:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        process = self._process
+        return process is not None and process.poll() is None
 
     def _config(self, model: Path, embedding_model: Path | None) -> dict[str, Any]:
         common = {
@@ -292,10 +485,13 @@ class LocalServer:
         return {"host": self.host, "port": self.port, "models": models}
 
     def start(self) -> str:
-        """Start the server and wait until it answers; returns the base URL."""
+        """Start the server and wait until it answers; returns the base URL.
+
+        Also restarts a server that was stopped or that died."""
         with self._lock:
             if self.running:
                 return self.base_url
+            self._discard_dead()
             _require("llama_cpp.server", "llama-cpp-python's server")
             self._progress(f"preparing the model file ({self.model.label})")
             model = self.model_path or self.model.locate()
@@ -304,29 +500,80 @@ class LocalServer:
             embedding_model = self.embedding_model.locate() if self.embeddings else None
             if self.port is None:
                 self.port = _free_port(self.host)
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="solar-local-")
-            config = Path(self._tmpdir.name) / "config.json"
+            _LIVE[id(self)] = weakref.ref(self)  # before there is anything to clean up
+            _install_signal_handlers()
+            self._owner = os.getpid()
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="solar-local-"))
+            config = self._tmpdir / "config.json"
             config.write_text(json.dumps(self._config(model, embedding_model)))
-            log_path = self.log_path or Path(self._tmpdir.name) / "server.log"
+            log_path = self.log_path or self._tmpdir / "server.log"
             self._log_path = log_path
             self._progress(f"starting llama.cpp on {self.host}:{self.port}")
-            with log_path.open("ab") as log:
-                self._process = subprocess.Popen(
-                    self._command(config),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    preexec_fn=_die_with_parent if os.name == "posix" else None,
-                )
+            setup = _child_setup(os.getpid(), _prctl()) if os.name == "posix" else None
+            command = self._command(config)
+            try:
+                with log_path.open("ab") as log:
+                    self._process = _SPAWNER.run(
+                        lambda: subprocess.Popen(
+                            command,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL,
+                            preexec_fn=setup,
+                        )
+                    )
+            except BaseException:
+                self._remove_tmpdir()
+                _LIVE.pop(id(self), None)
+                raise
         try:
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
-        self._previous_env = os.environ.get(LOCAL_BASE_URL_ENV)
-        os.environ[LOCAL_BASE_URL_ENV] = self.base_url
+        self._publish()
         self._progress(f"ready at {self.base_url}")
         return self.base_url
+
+    def _publish(self) -> None:
+        url = self.base_url
+        current = os.environ.get(LOCAL_BASE_URL_ENV)
+        if current != self._published:
+            # What was there before this server first set it (or what someone set since).
+            # A restart after the server died finds its own old URL: that is not kept.
+            self._env_before = current
+        os.environ[LOCAL_BASE_URL_ENV] = url
+        self._published = url
+
+    def _unpublish(self) -> None:
+        published, self._published = self._published, None
+        if published is None or os.environ.get(LOCAL_BASE_URL_ENV) != published:
+            return  # never set, or set to something else since: left as it is
+        if self._env_before is None:
+            os.environ.pop(LOCAL_BASE_URL_ENV, None)
+        else:
+            os.environ[LOCAL_BASE_URL_ENV] = self._env_before
+
+    def _remove_tmpdir(self) -> None:
+        tmpdir, self._tmpdir = self._tmpdir, None
+        if tmpdir is not None and self._owner == os.getpid():
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+    def _discard_dead(self) -> None:
+        # Before a restart: the exited process is reaped, its folder removed; what the
+        # environment held before the first start is still remembered (self._env_before).
+        process, self._process = self._process, None
+        if process is not None and self._owner == os.getpid():
+            _terminate(process, timeout=2.0)
+        self._remove_tmpdir()
+
+    def _cleanup_now(self) -> None:
+        """For a signal handler: stop the process and remove the folder, taking no lock
+        (the interrupted code may hold it)."""
+        process = self._process
+        if process is not None and self._owner == os.getpid():
+            _terminate(process, timeout=2.0)
+        self._remove_tmpdir()
 
     def _command(self, config: Path) -> list[str]:
         return [sys.executable, "-m", "solar_api.local._llama_server", "--config_file", str(config)]
@@ -396,30 +643,26 @@ class LocalServer:
         return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after `timeout`); safe to call twice."""
-        with self._lock:
+        """Stop the server (SIGTERM, then SIGKILL after `timeout`); safe to call twice.
+
+        Removes its temp folder (a ``log_path`` of yours is kept) and restores
+        ``SOLAR_LOCAL_BASE_URL`` to what it held before the server set it."""
+        self._stop(timeout)
+
+    def _stop(self, timeout: float, lock_timeout: float = -1) -> None:
+        if not self._lock.acquire(timeout=lock_timeout):
+            self._cleanup_now()  # at exit, a daemon thread stuck inside start() holds it
+            return
+        try:
             process, self._process = self._process, None
-            if process is not None and process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(
-                        process.pid, signal.SIGTERM
-                    ) if os.name == "posix" else process.terminate()
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(
-                            process.pid, signal.SIGKILL
-                        ) if os.name == "posix" else process.kill()
-                    process.wait(timeout)
-            if os.environ.get(LOCAL_BASE_URL_ENV, "").startswith(f"http://{self.host}:{self.port}"):
-                if self._previous_env is None:
-                    os.environ.pop(LOCAL_BASE_URL_ENV, None)
-                else:
-                    os.environ[LOCAL_BASE_URL_ENV] = self._previous_env
-            if self._tmpdir is not None and self.log_path is None:
-                self._tmpdir.cleanup()
-                self._tmpdir = None
+            if process is not None and self._owner == os.getpid():
+                _terminate(process, timeout)
+            self._unpublish()
+            self._remove_tmpdir()
+            _LIVE.pop(id(self), None)
+        finally:
+            self._lock.release()
+        _uninstall_signal_handlers()
 
     def __enter__(self) -> LocalServer:
         self.start()

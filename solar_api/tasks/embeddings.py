@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import APIResponseValidationError
 from ..providers._registry import MODELS
 from ..types import EmbeddingResponse
 from .tokens import EstimatedTokens, TokenCounter
@@ -109,7 +110,7 @@ def _mean_pool(rows: list[list[float]]) -> list[float]:
     # llama.cpp's server returns one vector per token for models without a pooling
     # layer; the mean of the token vectors, L2-normalised, is the text's vector.
     if not rows:
-        raise ValueError("The server returned an empty per-token embedding.")
+        raise APIResponseValidationError("The server returned an empty per-token embedding.")
     width = len(rows[0])
     sums = [0.0] * width
     for row in rows:
@@ -123,14 +124,16 @@ def _mean_pool(rows: list[list[float]]) -> list[float]:
 def vectors_in_order(response: EmbeddingResponse, expected: int) -> list[list[float]]:
     """One vector per input, in input order, whatever order the server used."""
     if len(response.data) != expected:
-        raise ValueError(
+        raise APIResponseValidationError(
             f"The server returned {len(response.data)} embeddings for {expected} inputs."
         )
     out: list[list[float]] = []
     for item in sorted(response.data, key=lambda d: d.index):
         vector = item.embedding
         if isinstance(vector, str):
-            raise ValueError("Base64 embeddings are not requested by this client.")
+            raise APIResponseValidationError(
+                "The server returned a base64 embedding, which this client does not ask for."
+            )
         if vector and isinstance(vector[0], list):
             out.append(_mean_pool(vector))  # type: ignore[arg-type]
         else:

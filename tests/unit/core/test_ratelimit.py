@@ -101,7 +101,7 @@ def test_pickled_limiter_shares_the_budget_and_carries_no_connection(redis_url: 
     data = pickle.dumps(limiter)
     assert b"ConnectionPool" not in data and b"limits.storage" not in data
     copy = pickle.loads(data)
-    assert copy._redis_storage is None  # connects on first use
+    assert copy._windows is None  # connects on first use
     assert copy.budget().tokens == 750
     copy.acquire(250)
     assert limiter.budget().tokens == 500

@@ -81,9 +81,7 @@ def test_a_one_liner_stream(server: ThreadingHTTPServer) -> None:
 
 
 async def _astream_from_a_helper(url: str) -> AsyncStream[ChatCompletionChunk]:
-    return await AsyncSolarClient(base_url=url, max_retries=0).chat_stream(
-        model="m", messages=USER
-    )
+    return await AsyncSolarClient(base_url=url, max_retries=0).chat_stream(model="m", messages=USER)
 
 
 async def test_an_async_stream_whose_client_nobody_holds_reads_to_the_end(
