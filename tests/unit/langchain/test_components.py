@@ -20,6 +20,7 @@ from langchain_solar import (
     chatml_prompt,
     julep_continuation,
 )
+from solar_api import APIResponseValidationError
 from tests.helpers import FIXTURES, SECRET, Scripted, chat_json, fixture_json, sse_response
 
 ARTICLE = fixture_json("seed001_summarization_request.json")["messages"][0]["content"]
@@ -209,7 +210,8 @@ async def test_embeddings_async_and_per_token_vectors() -> None:
 
 def test_embeddings_count_mismatch_is_an_error() -> None:
     server = Scripted(httpx.Response(200, json={"data": [{"index": 0, "embedding": [1.0]}]}))
-    with pytest.raises(ValueError, match="1 embeddings for 2 inputs"):
+    # A reply that does not match its inputs is the server's failure: typed (issue 26).
+    with pytest.raises(APIResponseValidationError, match="1 embeddings for 2 inputs"):
         SolarEmbeddings(**conn(server)).embed_documents(["a", "b"])
 
 
