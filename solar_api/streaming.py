@@ -26,7 +26,8 @@ from .errors import (
     as_transport_error,
     response_target,
 )
-from .providers._one_of import OneOfStream, sent_one_of
+from .providers._one_of import ONE_OF, OneOfStream, sent_one_of
+from .providers._tool_as_json import ToolAsJsonStream, emulated_tool
 from .sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 from .types import ChatCompletionChunk
 
@@ -75,11 +76,11 @@ class _ToolCallHeads:
                 self._heads[key] = (seen_id or delta.id, seen_name or name)
 
 
-def _sent_one_of(response: httpx.Response) -> bool:
+def _sent_content(response: httpx.Response) -> bytes:
     try:
-        return sent_one_of(response.request.content)
+        return response.request.content
     except RuntimeError:  # a response made without a request (tests, replays)
-        return False
+        return b""
 
 
 _DRAIN_LIMIT = 64 * 1024
@@ -102,9 +103,11 @@ class _StreamState(Generic[T]):
         self._finished = False
         self._drained = 0
         self._heads = _ToolCallHeads() if cast_to is ChatCompletionChunk else None
-        self._one_of = (
-            OneOfStream() if cast_to is ChatCompletionChunk and _sent_one_of(response) else None
-        )
+        sent = _sent_content(response) if cast_to is ChatCompletionChunk else b""
+        # A forced call emulated as JSON (providers/_tool_as_json.py) comes as content.
+        emulated = emulated_tool(sent)
+        self._as_call = ToolAsJsonStream(emulated) if emulated is not None else None
+        self._one_of = OneOfStream() if emulated == ONE_OF or sent_one_of(sent) else None
 
     def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
@@ -140,6 +143,8 @@ class _StreamState(Generic[T]):
                 )
             if self._heads is not None:
                 self._heads.clean(chunk)  # type: ignore[arg-type]
+                if self._as_call is not None:
+                    self._as_call.convert(chunk)  # type: ignore[arg-type]
                 if self._one_of is not None:
                     self._one_of.unwrap(chunk)  # type: ignore[arg-type]
             self.events += 1
@@ -196,15 +201,8 @@ class _StreamState(Generic[T]):
         return f" from {target}" if target else ""
 
 
-class Stream(Generic[T], Closing):
-    """Iterate typed chunks; closes the response when exhausted, broken or closed.
-
-    Example::
-
-        with client.chat_stream(model="solar-1-mini-chat", messages=[...]) as stream:
-            for chunk in stream:
-                print(chunk.choices[0].delta.content or "", end="")
-    """
+class _OpenStream(Generic[T]):
+    """What the sync and async streams hold: the response, its decoding, its owner."""
 
     def __init__(
         self,
@@ -220,6 +218,17 @@ class Stream(Generic[T], Closing):
         # so a stream made by a client nothing else holds (a one-liner, a helper's return)
         # is not cut off when that client is collected and its pool closed.
         self._owner = owner
+
+
+class Stream(_OpenStream[T], Closing):
+    """Iterate typed chunks; closes the response when exhausted, broken or closed.
+
+    Example::
+
+        with client.chat_stream(model="solar-mini4", messages=[...]) as stream:
+            for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="")
+    """
 
     def __iter__(self) -> Iterator[T]:
         state = self._state
@@ -244,20 +253,8 @@ class Stream(Generic[T], Closing):
         self._owner = None
 
 
-class AsyncStream(Generic[T], AsyncClosing):
+class AsyncStream(_OpenStream[T], AsyncClosing):
     """The async twin of `Stream`."""
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        cast_to: type[T],
-        *,
-        owner: object = None,
-        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-    ):
-        self.response = response
-        self._state = _StreamState(response, cast_to, max_event_bytes)
-        self._owner = owner  # see Stream
 
     async def __aiter__(self) -> AsyncIterator[T]:
         state = self._state
