@@ -1,10 +1,12 @@
 # Two entry points, both self-contained on a fresh machine (Python 3.11 + pip):
 #   make demo   set up .venv and run the demo (Upstage with UPSTAGE_API_KEY, else the local model)
-#   make test   set up .venv and run lint, types and the whole test suite
+#   make test   set up .venv and run lint, types and the whole test suite (building
+#               llama.cpp's llama-server, a test peer, once per version: make llama-server)
 # And the benchmark (bench/README.md), in its own environment bench/.venv:
 #   make bench        full run, writes bench/results/ and the README's table (~7 min)
 #   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
 #   make bench-scale  workers against a rate limit, with and without the shared limiter
+#   make compare      ChatSolar and ChatOpenAI on langchain-tests' suite per test peer
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -15,7 +17,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 BENCH_VENV := bench/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup redis-server demo test lint unit bench bench-quick bench-scale clean
+.PHONY: setup redis-server llama-server demo test lint unit bench bench-quick bench-scale compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +41,39 @@ $(LLAMA_WHEEL_STAMP): | $(BIN)/python
 		--no-cache-dir -w "$(LLAMA_WHEELS).tmp" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
 	touch "$(LLAMA_WHEELS).tmp/.built"
 	rm -rf "$(LLAMA_WHEELS)" && mv "$(LLAMA_WHEELS).tmp" "$(LLAMA_WHEELS)"
+
+# llama.cpp's own C++ llama-server, a test peer (tests/integration/peers/): built from the
+# llama.cpp vendored in the same pinned sdist, once per version, portable as the wheel,
+# with no network (LLAMA_USE_PREBUILT_UI=OFF: the web UI step would download assets),
+# 7 to 18 minutes on 2 cores. Its bin folder (the executable and its shared libraries,
+# 18 MB) is built into a .tmp folder and moved into place whole. cmake comes from
+# the system, else from PyPI into the venv.
+LLAMA_SERVER_DIR ?= $(HOME)/.cache/solar-integrations/llama-server-$(LLAMA_CPP_VERSION)
+LLAMA_SERVER := $(LLAMA_SERVER_DIR)/bin/llama-server
+LLAMA_SERVER_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF \
+	-DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF \
+	-DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+$(LLAMA_SERVER): | $(BIN)/python
+	@echo "Building llama-server from llama-cpp-python $(LLAMA_CPP_VERSION)'s sdist, 7 to 18 minutes, once"
+	rm -rf "$(LLAMA_SERVER_DIR).tmp" && mkdir -p "$(LLAMA_SERVER_DIR).tmp/src"
+	command -v cmake >/dev/null || test -x $(BIN)/cmake || $(BIN)/python -m pip install --quiet cmake
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: \
+		-d "$(LLAMA_SERVER_DIR).tmp/src" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	tar -xzf "$(LLAMA_SERVER_DIR).tmp/src/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz" \
+		-C "$(LLAMA_SERVER_DIR).tmp/src"
+	PATH="$$PATH:$(abspath $(BIN))" && cd "$(LLAMA_SERVER_DIR).tmp" && \
+		nice cmake -S src/llama_cpp_python-$(LLAMA_CPP_VERSION)/vendor/llama.cpp -B build \
+			$(LLAMA_SERVER_CMAKE_ARGS) >build.log && \
+		nice cmake --build build --config Release --target llama-server -j$(JOBS) >>build.log \
+		|| { tail -40 build.log; exit 1; }
+	mv "$(LLAMA_SERVER_DIR).tmp/build/bin" "$(LLAMA_SERVER_DIR).tmp/bin"
+	rm -rf "$(LLAMA_SERVER_DIR).tmp/src" "$(LLAMA_SERVER_DIR).tmp/build"
+	LD_LIBRARY_PATH="$(LLAMA_SERVER_DIR).tmp/bin" "$(LLAMA_SERVER_DIR).tmp/bin/llama-server" --version
+	rm -rf "$(LLAMA_SERVER_DIR)" && mv "$(LLAMA_SERVER_DIR).tmp" "$(LLAMA_SERVER_DIR)"
+
+llama-server: $(LLAMA_SERVER)
 
 ifneq ($(findstring local,$(EXTRAS)),)
 LOCAL_WHEEL := $(LLAMA_WHEEL_STAMP)
@@ -79,8 +114,24 @@ lint: setup
 unit: setup
 	$(BIN)/python -m pytest tests/unit
 
-test: lint
+test: lint $(LLAMA_SERVER)
 	$(BIN)/python -m pytest
+
+# ChatSolar against langchain-openai's ChatOpenAI, langchain-tests' standard suite on each
+# test peer, the table into README (30 to 40 minutes; not part of `make test`). ChatOpenAI
+# is not a dependency of the project: pinned in bench/requirements.txt, installed into a
+# folder of its own put on PYTHONPATH (its dependencies are the project's already).
+COMPARE_DEPS := bench/.compare-deps
+COMPARE_STAMP := $(COMPARE_DEPS)/.installed
+
+$(COMPARE_STAMP): bench/requirements.txt | $(BIN)/python
+	rm -rf $(COMPARE_DEPS)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(COMPARE_DEPS) \
+		"$$(grep '^langchain-openai==' bench/requirements.txt)"
+	touch $@
+
+compare: setup $(LLAMA_SERVER) $(COMPARE_STAMP)
+	PYTHONPATH=$(COMPARE_DEPS) $(BIN)/python -m bench.compare --readme
 
 $(BENCH_STAMP): pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -100,4 +151,4 @@ bench-quick: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.run --quick
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) $(COMPARE_DEPS) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -14,6 +14,11 @@ from ._messages import julep_continuation
 from .chat_models import ChatSolar
 
 if TYPE_CHECKING:
+    from .documents import (
+        SolarDocumentParseLoader,
+        SolarDocumentParseParser,
+        SolarInformationExtractionTool,
+    )
     from .embeddings import SolarEmbeddings
     from .llms import SolarLLM, chatml_prompt
     from .summarizer import SolarSummarizer, SolarSummaryTool
@@ -23,6 +28,9 @@ if TYPE_CHECKING:
 __getattr__ = lazy_exports(
     __name__,
     {
+        "SolarDocumentParseLoader": ".documents",
+        "SolarDocumentParseParser": ".documents",
+        "SolarInformationExtractionTool": ".documents",
         "SolarEmbeddings": ".embeddings",
         "SolarLLM": ".llms",
         "chatml_prompt": ".llms",
@@ -35,7 +43,10 @@ __getattr__ = lazy_exports(
 
 __all__ = [
     "ChatSolar",
+    "SolarDocumentParseLoader",
+    "SolarDocumentParseParser",
     "SolarEmbeddings",
+    "SolarInformationExtractionTool",
     "SolarLLM",
     "SolarSummarizer",
     "SolarSummaryTool",

@@ -9,16 +9,25 @@ from .llms import Solar
 
 if TYPE_CHECKING:
     from .components import SolarSummaryTransform, SolarToolSpec
+    from .documents import SolarDocumentParseReader
     from .embeddings import SolarEmbedding
 
 # Imported on first use, so `import llama_index_solar` costs only what Solar needs.
 __getattr__ = lazy_exports(
     __name__,
     {
+        "SolarDocumentParseReader": ".documents",
         "SolarEmbedding": ".embeddings",
         "SolarSummaryTransform": ".components",
         "SolarToolSpec": ".components",
     },
 )
 
-__all__ = ["Solar", "SolarEmbedding", "SolarSummaryTransform", "SolarToolSpec", "__version__"]
+__all__ = [
+    "Solar",
+    "SolarDocumentParseReader",
+    "SolarEmbedding",
+    "SolarSummaryTransform",
+    "SolarToolSpec",
+    "__version__",
+]

@@ -37,12 +37,16 @@ from .providers._downgrade import (
     forced_choice_missed,
     is_validation_error,
 )
+from .providers._fixes import sent_named, sent_required
 from .providers._learned import STORE
 from .providers._model_params import apply_model_params
-from .providers._one_of import sent_one_of, unwrap_calls
+from .providers._one_of import ONE_OF, sent_one_of, unwrap_calls
 from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
 from .providers._reasoning import check_reasoning_effort
 from .providers._registry import ModelInfo, get_model_info
+from .providers._server_kind import LLAMA_SERVER, kind_of_reply, props_lessons, props_url
+from .providers._tool_as_json import as_tool_calls, emulated_tool
+from .providers.capabilities import capability
 from .ratelimit import RateLimiter
 from .response_info import kept_headers
 from .retry import RetryPolicy
@@ -62,7 +66,7 @@ from .types import (
 if TYPE_CHECKING:
     from .connection import Connection
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient"]
+__all__ = ["DEFAULT_TIMEOUT", "PROPS_TIMEOUT", "BaseClient"]
 
 logger = logging.getLogger("solar_api")
 
@@ -71,6 +75,8 @@ _WARNED_RETIRING: set[str] = set()
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+# llama-server's GET /props answers at once; a server without it is not waited for.
+PROPS_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=WireModel)
@@ -392,24 +398,96 @@ class BaseClient(Generic[H]):
             )
         return True
 
-    def _learn_from_reply(self, response: httpx.Response, has_tool_call: bool) -> bool:
-        """True when the request asked for tool_choice "required" as it was sent and the
-        reply called no tool: learned, and the caller sends the request once more (now
-        adapted, so never a third time)."""
-        try:
-            sent = json.loads(response.request.content)
-        except (RuntimeError, ValueError):
-            return False
-        if not forced_choice_missed(sent, has_tool_call):
-            return False
-        if STORE.add(self.base_url, "tool_choice_required"):
+    def _learn_kind(self, kind: str | None, evidence: str) -> None:
+        """Remember what kind of server this is, with the lessons the kind carries."""
+        if kind is None or STORE.kind(self.base_url)[0] == kind:
+            return
+        for label in STORE.set_kind(self.base_url, kind):
             logger.warning(
-                "%s took tool_choice 'required' and answered without a tool call; from now "
-                "on the one tool is named, and several are sent as one named tool whose "
-                "arguments pick one of them",
+                "%s is llama.cpp's %s (%s), which does not enforce %r; sent instead: %s",
                 self.base_url,
+                kind,
+                evidence,
+                label,
+                capability(label).sent_instead,
             )
-        return True
+
+    def _missed_forced_call(
+        self, response: httpx.Response, completion: ChatCompletion
+    ) -> dict[str, Any] | None:
+        """The body as sent when it forced a tool call ("required" or a named tool) and the
+        reply called none: the miss is learned (and the kind of server, when the reply
+        shows it). The caller reads the server's description if it can, then sends again
+        if the body would now go out differently (`_sent_differently`)."""
+        self._learn_kind(kind_of_reply(completion), "a 'timings' field in its reply")
+        try:
+            sent: dict[str, Any] = json.loads(response.request.content)
+        except (RuntimeError, ValueError):
+            return None
+        label = forced_choice_missed(sent, _calls_a_tool(completion))
+        if label is None:
+            return None
+        if STORE.add(self.base_url, label):
+            form = "tool_choice 'required'" if label == "tool_choice_required" else "a named tool"
+            logger.warning(
+                "%s took %s and answered without a tool call; sent instead: %s",
+                self.base_url,
+                form,
+                capability(label).sent_instead,
+            )
+        return sent
+
+    def _learn_from_stream(self, sent: bytes, called_tool: bool, kind: str | None) -> None:
+        """What a chat stream that ended well showed: the kind of server (``timings`` in its
+        last chunk), and a forced call it did not make, for the next requests (a stream
+        already read is not sent again)."""
+        self._learn_kind(kind, "a 'timings' field in its stream")
+        try:
+            body = json.loads(sent)
+        except ValueError:
+            return
+        label = forced_choice_missed(body, called_tool)
+        if label is not None and STORE.add(self.base_url, label):
+            logger.warning(
+                "%s streamed no tool call for a forced one; from the next request on, "
+                "sent instead: %s",
+                self.base_url,
+                capability(label).sent_instead,
+            )
+
+    def _sent_differently(self, sent: dict[str, Any]) -> bool:
+        """Whether `sent` would now go out changed by what is learned (each resend is paid
+        for by a new lesson, so a request is sent at most three times)."""
+        return apply_downgrade(sent, self._learned) != sent
+
+    def _props_wanted(self, body: dict[str, Any]) -> str | None:
+        """llama-server's ``/props`` URL, when a body forcing a tool call goes to a server
+        known to be one whose description was not read yet (once per server)."""
+        if not (sent_required(body) or sent_named(body)):
+            return None
+        kind, read = STORE.kind(self.base_url)
+        if kind != LLAMA_SERVER or read:
+            return None
+        STORE.set_props_read(self.base_url)
+        return props_url(self.base_url)
+
+    def _learn_props(self, response: httpx.Response | None) -> None:
+        """What ``GET /props`` says (nothing when it did not answer 200 with JSON)."""
+        if response is None or response.status_code != 200:
+            return
+        try:
+            props = response.json()
+        except ValueError:
+            return
+        for label in props_lessons(props):
+            if STORE.add(self.base_url, label):
+                logger.warning(
+                    "%s: its chat template has no tool support (GET /props), so %r is "
+                    "not enforced; sent instead: %s",
+                    self.base_url,
+                    label,
+                    capability("forced_tool_choice").sent_instead,
+                )
 
     # -- bodies -----------------------------------------------------------------
     def chat_body(
@@ -578,10 +656,15 @@ def _configuration_hint(error: APIStatusError, endpoint: ResolvedEndpoint) -> st
 
 
 def _parse_chat(response: httpx.Response) -> ChatCompletion:
-    """A chat reply; calls of the stand-in tool of a "required" choice over several tools
-    (providers/_one_of.py) become calls of the tools they name."""
+    """A chat reply; the JSON answer to an emulated forced call (providers/_tool_as_json.py)
+    becomes the tool call, and calls of the stand-in tool of a "required" choice over
+    several tools (providers/_one_of.py) become calls of the tools they name."""
     completion = BaseClient._parse(ChatCompletion, response)
-    if sent_one_of(response.request.content):
+    content = response.request.content
+    emulated = emulated_tool(content)
+    if emulated is not None:
+        as_tool_calls(completion, emulated)
+    if emulated == ONE_OF or sent_one_of(content):
         for choice in completion.choices:
             if choice.message.tool_calls:
                 unwrap_calls(choice.message.tool_calls)

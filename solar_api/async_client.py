@@ -8,16 +8,18 @@ closed". So the client keeps one pool per running loop, made on first use there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
+from ._base_client import DEFAULT_LIMITS, PROPS_TIMEOUT, BaseClient, _parse_chat
 from ._bounded import aread_bounded
 from ._closing import AsyncClosing
 from .errors import TRANSPORT_ERRORS
+from .providers._server_kind import kind_of_models
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import AsyncStream
@@ -87,14 +89,27 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
         return http
 
     async def _send(
-        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        stream: bool,
+        request_factory: Callable[[httpx.AsyncClient], httpx.Request] | None = None,
     ) -> httpx.Response:
+        """One request through the retry policy and the limiter. ``request_factory``
+        builds each attempt's request instead of a JSON body to ``path`` (the document
+        APIs' multipart forms, solar_api/documents/_http.py); ``body`` is then None."""
         http = self._client()
         limiter = self.rate_limiter
         cost = estimate_tokens(path, body) if limiter is not None else 0
         attempt = 0
         while True:
-            request = self._build_request(http, method, path, body, stream=stream)
+            request = (
+                request_factory(http)
+                if request_factory is not None
+                else self._build_request(http, method, path, body, stream=stream)
+            )
             lease = await limiter.aacquire(cost) if limiter is not None else None
             try:
                 # Always opened as a stream: see SolarClient._send.
@@ -132,10 +147,18 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
         self, request: ChatCompletionRequest | Mapping[str, Any] | None = None, /, **params: Any
     ) -> ChatCompletion:
         body = self.chat_body(request, params, stream=False)
+        await self._read_props(body)
         response = await self._send("POST", "/chat/completions", body, stream=False)
         completion = _parse_chat(response)
-        if self._learn_from_reply(response, _calls_a_tool(completion)):
-            # The server ignored tool_choice "required": once more, adapted (downgrade.py).
+        for _ in range(2):
+            # A forced tool call answered without one: learned, then once more in the
+            # form this server enforces (downgrade.py), or emulated (_tool_as_json.py).
+            sent = self._missed_forced_call(response, completion)
+            if sent is None:
+                break
+            await self._read_props(body)
+            if not self._sent_differently(sent):
+                break
             response = await self._send("POST", "/chat/completions", body, stream=False)
             completion = _parse_chat(response)
         completion._response_info = response_info(response.headers)
@@ -150,9 +173,14 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
         **params: Any,
     ) -> AsyncStream[ChatCompletionChunk]:
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
+        await self._read_props(body)
         response = await self._send("POST", "/chat/completions", body, stream=True)
         return AsyncStream(
-            response, ChatCompletionChunk, owner=self, max_event_bytes=self.max_event_bytes
+            response,
+            ChatCompletionChunk,
+            owner=self,
+            max_event_bytes=self.max_event_bytes,
+            lesson=self._learn_from_stream,
         )
 
     async def complete(
@@ -181,7 +209,21 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
         return self._parse(EmbeddingResponse, response)
 
     async def list_models(self) -> ModelList:
-        return self._parse(ModelList, await self._send("GET", "/models", None, stream=False))
+        models = self._parse(ModelList, await self._send("GET", "/models", None, stream=False))
+        self._learn_kind(kind_of_models(models), "owned_by 'llamacpp' in /models")
+        return models
+
+    async def _read_props(self, body: dict[str, Any]) -> None:
+        """Read llama-server's ``GET /props`` once, before its first forced tool call."""
+        url = self._props_wanted(body)
+        if url is None:
+            return
+        response = None
+        with contextlib.suppress(httpx.HTTPError):
+            response = await self._client().get(
+                url, headers=self._request_headers(stream=False), timeout=PROPS_TIMEOUT
+            )
+        self._learn_props(response)
 
     # -- lifecycle ----------------------------------------------------------------
     async def aclose(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -11,10 +12,11 @@ from typing import Any
 
 import httpx
 
-from ._base_client import DEFAULT_LIMITS, BaseClient, _calls_a_tool, _parse_chat
+from ._base_client import DEFAULT_LIMITS, PROPS_TIMEOUT, BaseClient, _parse_chat
 from ._bounded import read_bounded
 from ._closing import Closing
 from .errors import TRANSPORT_ERRORS
+from .providers._server_kind import kind_of_models
 from .ratelimit import estimate_tokens, usage_tokens
 from .response_info import response_info
 from .streaming import Stream
@@ -84,14 +86,27 @@ class SolarClient(BaseClient[httpx.Client], Closing):
         return http
 
     def _send(
-        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        stream: bool,
+        request_factory: Callable[[httpx.Client], httpx.Request] | None = None,
     ) -> httpx.Response:
+        """One request through the retry policy and the limiter. ``request_factory``
+        builds each attempt's request instead of a JSON body to ``path`` (the document
+        APIs' multipart forms, solar_api/documents/_http.py); ``body`` is then None."""
         http = self._client()
         limiter = self.rate_limiter
         cost = estimate_tokens(path, body) if limiter is not None else 0
         attempt = 0
         while True:
-            request = self._build_request(http, method, path, body, stream=stream)
+            request = (
+                request_factory(http)
+                if request_factory is not None
+                else self._build_request(http, method, path, body, stream=stream)
+            )
             lease = limiter.acquire(cost) if limiter is not None else None
             try:
                 # Always opened as a stream: a whole body is read with a ceiling on its
@@ -131,10 +146,18 @@ class SolarClient(BaseClient[httpx.Client], Closing):
     ) -> ChatCompletion:
         """POST /chat/completions. Pass a `ChatCompletionRequest`, a dict, or its fields."""
         body = self.chat_body(request, params, stream=False)
+        self._read_props(body)
         response = self._send("POST", "/chat/completions", body, stream=False)
         completion = _parse_chat(response)
-        if self._learn_from_reply(response, _calls_a_tool(completion)):
-            # The server ignored tool_choice "required": once more, adapted (downgrade.py).
+        for _ in range(2):
+            # A forced tool call answered without one: learned, then once more in the
+            # form this server enforces (downgrade.py), or emulated (_tool_as_json.py).
+            sent = self._missed_forced_call(response, completion)
+            if sent is None:
+                break
+            self._read_props(body)
+            if not self._sent_differently(sent):
+                break
             response = self._send("POST", "/chat/completions", body, stream=False)
             completion = _parse_chat(response)
         completion._response_info = response_info(response.headers)
@@ -150,11 +173,13 @@ class SolarClient(BaseClient[httpx.Client], Closing):
     ) -> Stream[ChatCompletionChunk]:
         """POST /chat/completions with ``stream: true``; retried only before the first byte."""
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
+        self._read_props(body)
         return Stream(
             self._send("POST", "/chat/completions", body, stream=True),
             ChatCompletionChunk,
             owner=self,
             max_event_bytes=self.max_event_bytes,
+            lesson=self._learn_from_stream,
         )
 
     def complete(
@@ -187,7 +212,21 @@ class SolarClient(BaseClient[httpx.Client], Closing):
 
     def list_models(self) -> ModelList:
         """GET /models."""
-        return self._parse(ModelList, self._send("GET", "/models", None, stream=False))
+        models = self._parse(ModelList, self._send("GET", "/models", None, stream=False))
+        self._learn_kind(kind_of_models(models), "owned_by 'llamacpp' in /models")
+        return models
+
+    def _read_props(self, body: dict[str, Any]) -> None:
+        """Read llama-server's ``GET /props`` once, before its first forced tool call."""
+        url = self._props_wanted(body)
+        if url is None:
+            return
+        response = None
+        with contextlib.suppress(httpx.HTTPError):
+            response = self._client().get(
+                url, headers=self._request_headers(stream=False), timeout=PROPS_TIMEOUT
+            )
+        self._learn_props(response)
 
     # -- lifecycle ----------------------------------------------------------------
     def close(self) -> None:

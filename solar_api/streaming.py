@@ -9,7 +9,7 @@ the caller knows the text it has is partial, and nothing retries it behind its b
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
@@ -27,11 +27,16 @@ from .errors import (
     response_target,
 )
 from .providers._one_of import ONE_OF, OneOfStream, sent_one_of
+from .providers._server_kind import kind_of_reply
 from .providers._tool_as_json import ToolAsJsonStream, emulated_tool
 from .sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 from .types import ChatCompletionChunk
 
-__all__ = ["AsyncStream", "Stream"]
+__all__ = ["AsyncStream", "Stream", "StreamLesson"]
+
+# Called when a chat stream has ended well: (the body as sent, whether a tool call came,
+# the kind of server its chunks showed). The client learns from it (_base_client.py).
+StreamLesson = Callable[[bytes, bool, "str | None"], None]
 
 
 class _Choice(Protocol):
@@ -108,6 +113,9 @@ class _StreamState(Generic[T]):
         emulated = emulated_tool(sent)
         self._as_call = ToolAsJsonStream(emulated) if emulated is not None else None
         self._one_of = OneOfStream() if emulated == ONE_OF or sent_one_of(sent) else None
+        self._sent = sent
+        self._called_tool = False
+        self._kind: str | None = None
 
     def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
@@ -147,6 +155,10 @@ class _StreamState(Generic[T]):
                     self._as_call.convert(chunk)  # type: ignore[arg-type]
                 if self._one_of is not None:
                     self._one_of.unwrap(chunk)  # type: ignore[arg-type]
+                self._kind = self._kind or kind_of_reply(chunk)  # type: ignore[arg-type]
+                self._called_tool = self._called_tool or any(
+                    c.delta.tool_calls for c in chunk.choices
+                )
             self.events += 1
             if not self._finished:
                 for choice in chunk.choices:
@@ -164,6 +176,11 @@ class _StreamState(Generic[T]):
         """
         self._drained += len(raw)
         return self._drained <= _DRAIN_LIMIT
+
+    def teach(self, lesson: StreamLesson | None) -> None:
+        """After a chat stream ended well: what it showed, for the client to learn."""
+        if lesson is not None and self._heads is not None:
+            lesson(self._sent, self._called_tool, self._kind)
 
     def check_complete(self) -> None:
         if not self.done and not self._finished:
@@ -211,9 +228,12 @@ class _OpenStream(Generic[T]):
         *,
         owner: object = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        lesson: StreamLesson | None = None,
     ):
         self.response = response
         self._state = _StreamState(response, cast_to, max_event_bytes)
+        # What a chat stream that ended well teaches its client (forced calls, the server).
+        self._lesson = lesson
         # The client whose pool the response reads from: held until the stream is closed,
         # so a stream made by a client nothing else holds (a one-liner, a helper's return)
         # is not cut off when that client is collected and its pool closed.
@@ -247,6 +267,7 @@ class Stream(_OpenStream[T], Closing):
         finally:
             self.close()
         state.check_complete()
+        state.teach(self._lesson)
 
     def close(self) -> None:
         self.response.close()
@@ -275,6 +296,7 @@ class AsyncStream(_OpenStream[T], AsyncClosing):
         finally:
             await self.aclose()
         state.check_complete()
+        state.teach(self._lesson)
 
     async def aclose(self) -> None:
         await self.response.aclose()

@@ -13,7 +13,10 @@ becomes an instruction to follow it, and message names move into the text.
 ``tool_choice_required`` is learned from an answer, not an error: a server that took
 ``"required"`` and replied without a tool call does not enforce it, so from then on one
 tool is named instead (the named form is what such servers enforce), and several are sent
-as one named tool whose arguments pick one of them (``_one_of.py``).
+as one named tool whose arguments pick one of them (``_one_of.py``). ``tool_choice_named``
+is its mirror (a named tool answered without a call: llama-server): the tool is sent
+alone as "required". A server that ignores both gets ``forced_tool_choice``: the call is
+emulated with a json_schema response_format (``_tool_as_json.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ._fixes import Body, sent_required
+from ._fixes import Body, sent_named, sent_required
 from .capabilities import CAPABILITIES
 
 __all__ = ["apply_downgrade", "find_downgrade", "forced_choice_missed", "is_validation_error"]
@@ -43,12 +46,16 @@ def is_validation_error(error_text: str) -> bool:
     return bool(_VALIDATION.search(error_text))
 
 
-def forced_choice_missed(body: Body, reply_has_tool_call: bool) -> bool:
-    """True when `body` asked for ``tool_choice: "required"`` and the reply called no tool.
-
-    A named choice is not included: servers that ignore "required" enforce a named one.
-    """
-    return not reply_has_tool_call and sent_required(body)
+def forced_choice_missed(body: Body, reply_has_tool_call: bool) -> str | None:
+    """The lesson when `body` forced a tool call (``"required"``, or a named tool) and the
+    reply called none: ``tool_choice_required`` or ``tool_choice_named``; else None."""
+    if reply_has_tool_call or "response_format" in body:
+        return None
+    if sent_required(body):
+        return "tool_choice_required"
+    if sent_named(body):
+        return "tool_choice_named"
+    return None
 
 
 def find_downgrade(body: Body, error_text: str, learned: set[str] | frozenset[str]) -> str | None:

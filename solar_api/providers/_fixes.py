@@ -13,14 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ._one_of import ONE_OF, one_of_tool
+from ._tool_as_json import tool_as_json
 
 __all__ = [
     "Body",
     "drop",
     "fix_continuation",
     "fix_developer",
+    "fix_forced_tool_choice",
     "fix_json_schema",
     "fix_max_tokens",
+    "fix_named",
     "fix_names",
     "fix_null_content",
     "fix_required",
@@ -31,7 +34,9 @@ __all__ = [
     "sent",
     "sent_continue",
     "sent_developer",
+    "sent_forced",
     "sent_json_schema",
+    "sent_named",
     "sent_names",
     "sent_null_content",
     "sent_required",
@@ -120,6 +125,42 @@ def fix_required(body: Body) -> None:
 
 def sent_required(body: Body) -> bool:
     return body.get("tool_choice") == "required" and bool(tool_names(body))
+
+
+def _named_choice(body: Body) -> str | None:
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type", "function") == "function":
+        name = (choice.get("function") or {}).get("name")
+        return name if isinstance(name, str) and name in tool_names(body) else None
+    return None
+
+
+def sent_named(body: Body) -> bool:
+    return _named_choice(body) is not None
+
+
+def fix_named(body: Body) -> None:
+    """A named tool in the form a server that ignores it enforces (llama-server with a
+    tool-capable template): "required", with that tool alone."""
+    name = _named_choice(body)
+    if name is not None:
+        body["tools"] = [t for t in body["tools"] if tool_names({"tools": [t]}) == [name]]
+        body["tool_choice"] = "required"
+
+
+def sent_forced(body: Body) -> bool:
+    # A response_format of the caller's own is kept as asked (the emulation needs it).
+    return (sent_required(body) or sent_named(body)) and "response_format" not in body
+
+
+def fix_forced_tool_choice(body: Body) -> None:
+    """A forced call where no forced form is enforced: the tool's parameters as a json_schema
+    response_format (several tools: the any-of stand-in), the tool described in one line of
+    the first system message, no tools (``_tool_as_json.py``)."""
+    name = _named_choice(body)
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    chosen = [t for t in tools if name is None or tool_names({"tools": [t]}) == [name]]
+    _instruct(body, tool_as_json(body, chosen))
 
 
 def fix_names(body: Body) -> None:

@@ -206,8 +206,20 @@ CAPABILITIES: tuple[Capability, ...] = (
         fx.drop("prompt_cache_key"),
         "the request without it (the server's own prefix caching still applies)",
     ),
+    # The three forced-choice lessons are learned from answers, not errors (see
+    # forced_choice_missed), or with the kind of server (_learned.SERVER_KINDS, /props).
+    # First: where neither forced form is enforced, the call is emulated, and the two
+    # entries below (each turning one form into the other) find nothing left to change.
     Capability(
-        # Learned from an answer, not an error: see forced_choice_missed.
+        "forced_tool_choice",
+        fx.sent_forced,
+        _NEVER,
+        fx.fix_forced_tool_choice,
+        "the tool's parameters as a json_schema response_format (several tools: one "
+        "schema whose alternatives pick one), the tool described in the first system "
+        "message, no tools; the JSON reply handed back as the tool call",
+    ),
+    Capability(
         "tool_choice_required",
         fx.sent_required,
         _NEVER,
@@ -217,6 +229,16 @@ CAPABILITIES: tuple[Capability, ...] = (
         supported=lambda p: p.tool_choice_required,
         readme='"required" with one tool as that tool',
         profile_sent=_required_one_tool,
+        changes_meaning=False,
+    ),
+    Capability(
+        # llama-server never honours a named tool; with a tool-capable template it does
+        # enforce "required", so the named tool is sent alone, as required.
+        "tool_choice_named",
+        fx.sent_named,
+        _NEVER,
+        fx.fix_named,
+        'the named tool alone, with tool_choice "required" (a named tool is not enforced here)',
         changes_meaning=False,
     ),
 )

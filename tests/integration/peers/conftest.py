@@ -1,4 +1,5 @@
-"""Session-wide test peers: a plain llama.cpp server and LiteLLM's proxy in front of it.
+"""Session-wide test peers: llama-cpp-python's server, llama.cpp's own llama-server, and
+LiteLLM's proxy in front of each.
 
 Each is started once, on first use, on a free 127.0.0.1 port, and stopped at the end of
 the session, pass or fail. What the clients learn about a peer (solar_api.providers._learned) is
@@ -12,7 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from .servers import LiteLLMPeer, LlamaCppPeer, PeerError, smollm2_gguf
+from .servers import (
+    LiteLLMPeer,
+    LlamaCppPeer,
+    LlamaServerPeer,
+    PeerError,
+    llama_server_binary,
+    smollm2_gguf,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +44,32 @@ def litellm_peer(llama_peer: LlamaCppPeer) -> Iterator[LiteLLMPeer]:
     if importlib.util.find_spec("litellm") is None:
         pytest.skip('litellm is not installed (pip install -e ".[test]")')
     peer = LiteLLMPeer(llama_peer.base_url)
+    peer.start()
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_server_peer() -> Iterator[LlamaServerPeer]:
+    try:
+        model, binary = smollm2_gguf(), llama_server_binary()
+    except PeerError as exc:
+        pytest.skip(str(exc))
+    peer = LlamaServerPeer(model, binary)
+    peer.start()
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@pytest.fixture(scope="session")
+def litellm_llama_server_peer(llama_server_peer: LlamaServerPeer) -> Iterator[LiteLLMPeer]:
+    if importlib.util.find_spec("litellm") is None:
+        pytest.skip('litellm is not installed (pip install -e ".[test]")')
+    peer = LiteLLMPeer(llama_server_peer.base_url, name="litellm-llama-server")
     peer.start()
     try:
         yield peer

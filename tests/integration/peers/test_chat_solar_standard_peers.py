@@ -1,6 +1,6 @@
 """langchain-tests' standard integration suite for ChatSolar against the servers people
-run: a plain llama.cpp server (the openai_compatible profile, nothing but base_url) and
-LiteLLM's proxy in front of it.
+run: llama-cpp-python's server and llama.cpp's own llama-server (the openai_compatible
+profile, nothing but base_url), and LiteLLM's proxy in front of each.
 
 SmolLM2-135M-Instruct is small: each xfail below says what the model (not the client)
 gets wrong; strict=False where only the model's output decides, strict=True where the
@@ -17,7 +17,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_solar import ChatSolar
 
-from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer
+from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer, LlamaServerPeer
 
 
 class _PeerSuite(ChatModelIntegrationTests):
@@ -53,6 +53,16 @@ class _PeerSuite(ChatModelIntegrationTests):
     def returns_usage_metadata(self) -> bool:
         return True
 
+    @pytest.mark.xfail(
+        reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "
+        "without the 'punchline' key",
+        strict=False,
+    )
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+
+class _LlamaCppSuite(_PeerSuite):
     # What the server (llama-cpp-python with its stock chatml format) and the model cannot
     # do, the same directly and through LiteLLM. That format neither shows the tools to the
     # model nor reads calls from its text: a tool call comes back only when tool_choice
@@ -75,14 +85,6 @@ class _PeerSuite(ChatModelIntegrationTests):
     )
     async def test_tool_calling_async(self, model: BaseChatModel) -> None:
         await super().test_tool_calling_async(model)
-
-    @pytest.mark.xfail(
-        reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "
-        "without the 'punchline' key",
-        strict=False,
-    )
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
 
     @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
     @pytest.mark.xfail(
@@ -113,7 +115,7 @@ class _PeerSuite(ChatModelIntegrationTests):
         )
 
 
-class TestChatSolarLlamaCpp(_PeerSuite):
+class TestChatSolarLlamaCpp(_LlamaCppSuite):
     """``ChatSolar(base_url=<python -m llama_cpp.server>)``: the openai_compatible profile."""
 
     @pytest.fixture(autouse=True)
@@ -133,7 +135,7 @@ class TestChatSolarLlamaCpp(_PeerSuite):
         super().test_usage_metadata_streaming(model)
 
 
-class TestChatSolarLiteLLM(_PeerSuite):
+class TestChatSolarLiteLLM(_LlamaCppSuite):
     """``ChatSolar(base_url=<LiteLLM proxy>, api_key=<its master key>)``."""
 
     @pytest.fixture(autouse=True)
@@ -144,4 +146,84 @@ class TestChatSolarLiteLLM(_PeerSuite):
     @property
     def supports_model_override(self) -> bool:
         # LiteLLM serves only the model names of its config; any other is its 400.
+        return False
+
+
+class _LlamaServerSuite(_PeerSuite):
+    """llama.cpp's llama-server with SmolLM2's own chat template, which has no tools: it
+    leaves ``tools`` out of the prompt and enforces no forced choice, so the client
+    (having recognised the server and read ``GET /props``, or learned from the misses
+    through LiteLLM) emulates a forced call with a grammar-enforced json_schema
+    response_format (solar_api/providers/_tool_as_json.py)."""
+
+    # The forced calls that SmolLM2 fills wrongly under llama-cpp-python's grammar for a
+    # named tool come right under llama-server's for the json_schema (3 ** 3 -> 3, the
+    # Japanese text kept): not marked here.
+
+    @pytest.mark.xfail(
+        reason="SmolLM2-135M repeats itself inside the grammar-enforced JSON string "
+        "('The cat was a cat, the cat was a cat, ...') until max_tokens cuts it off",
+        strict=False,
+    )
+    def test_structured_output_optional_param(self, model: BaseChatModel) -> None:
+        super().test_structured_output_optional_param(model)
+
+    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
+    @pytest.mark.xfail(
+        reason="the agent loop needs a tool call under tool_choice='auto'; llama-server "
+        "leaves the tools out of SmolLM2's template (no tool support, GET /props), so "
+        "the model never calls one",
+        strict=True,
+    )
+    def test_agent_loop(self, model: BaseChatModel) -> None:
+        super().test_agent_loop(model)
+
+
+class TestChatSolarLlamaServer(_LlamaServerSuite):
+    """``ChatSolar(base_url=<llama-server>)``: the openai_compatible profile."""
+
+    @pytest.fixture(autouse=True)
+    def _peer(self, llama_server_peer: LlamaServerPeer) -> None:
+        type(self).base_url = llama_server_peer.base_url
+
+    @property
+    def model_override_value(self) -> str:
+        return "solar-pro2"
+
+    # llama-server answers any model name with the model it loaded, and names that one
+    # (its --alias) in the reply's `model` (server_context: the reply's model is the
+    # served model's name, not the request's): the reply cannot say "solar-pro2".
+    _OVERRIDE = pytest.mark.xfail(
+        reason="llama-server answers any model name with its loaded model and names that "
+        "one in the reply ('solar-1-mini-chat'), not the one asked for",
+        strict=True,
+    )
+
+    @_OVERRIDE
+    def test_invoke_with_model_override(self, model: BaseChatModel) -> None:
+        super().test_invoke_with_model_override(model)
+
+    @_OVERRIDE
+    async def test_ainvoke_with_model_override(self, model: BaseChatModel) -> None:
+        await super().test_ainvoke_with_model_override(model)
+
+    @_OVERRIDE
+    def test_stream_with_model_override(self, model: BaseChatModel) -> None:
+        super().test_stream_with_model_override(model)
+
+    @_OVERRIDE
+    async def test_astream_with_model_override(self, model: BaseChatModel) -> None:
+        await super().test_astream_with_model_override(model)
+
+
+class TestChatSolarLiteLLMLlamaServer(_LlamaServerSuite):
+    """``ChatSolar(base_url=<LiteLLM proxy in front of llama-server>)``."""
+
+    @pytest.fixture(autouse=True)
+    def _peer(self, litellm_llama_server_peer: LiteLLMPeer) -> None:
+        type(self).base_url = litellm_llama_server_peer.base_url
+        type(self).api_key = LITELLM_KEY
+
+    @property
+    def supports_model_override(self) -> bool:
         return False

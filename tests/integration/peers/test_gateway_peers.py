@@ -1,5 +1,6 @@
-"""What the servers themselves do, seen through the clients: the learning on a plain
-llama.cpp server, and LiteLLM's specifics (errors, headers, streams, tools, models)."""
+"""What the servers themselves do, seen through the clients: the learning on
+llama-cpp-python's server and on llama.cpp's llama-server, and LiteLLM's specifics
+(errors, headers, streams, tools, models)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import solar_api
 from langchain_solar import ChatSolar
 from solar_api import BadRequestError, ContextLengthExceededError, SolarClient
 
-from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer, Peer
+from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer, LlamaServerPeer, Peer
 
 
 class GetWeather(BaseModel):
@@ -20,10 +21,16 @@ class GetWeather(BaseModel):
     city: str = Field(description="The city")
 
 
+class Clock(BaseModel):
+    """Get the local time in a given time zone."""
+
+    tz: str = Field(description="The time zone")
+
+
 def chat(peer: Peer, **kw: object) -> ChatSolar:
     params: dict[str, object] = {
         "base_url": peer.base_url,
-        "api_key": LITELLM_KEY if peer.name == "litellm" else None,
+        "api_key": LITELLM_KEY if peer.name.startswith("litellm") else None,
         "model": MODEL_ALIAS,
         "temperature": 0,
         "max_tokens": 60,
@@ -102,3 +109,42 @@ def test_llama_cpp_models_and_a_plain_profile(llama_peer: LlamaCppPeer) -> None:
     assert llm.provider_name == "openai_compatible"
     with SolarClient(base_url=llama_peer.base_url) as client:
         assert [m.id for m in client.list_models().data] == [MODEL_ALIAS]
+
+
+FORCED = {"tool_choice_named", "tool_choice_required", "forced_tool_choice"}
+
+
+def test_llama_server_is_recognised_and_a_forced_call_is_emulated(
+    llama_server_peer: LlamaServerPeer, caplog: pytest.LogCaptureFixture
+) -> None:
+    peer = llama_server_peer
+    with SolarClient(base_url=peer.base_url) as client:
+        assert [m.id for m in client.list_models().data] == [MODEL_ALIAS]
+    assert solar_api.learned_capabilities(peer.base_url).server == "llama-server"
+    # SmolLM2's template has no tools (GET /props): the named call goes as a json_schema.
+    bound = chat(peer).bind_tools([GetWeather], tool_choice="GetWeather")
+    (call,) = bound.invoke("Weather in Seoul?").tool_calls
+    assert call["name"] == "GetWeather" and set(call["args"]) == {"city"}
+    assert call["id"] and call["id"].startswith("call_")
+    learned = solar_api.learned_capabilities(peer.base_url)
+    assert learned.ignored >= FORCED and not learned.rejected
+    # Streamed, and "required" over two tools: the any-of schema picks one.
+    total: AIMessageChunk | None = None
+    for part in chat(peer).bind_tools([GetWeather, Clock], tool_choice="any").stream("Time?"):
+        total = part if total is None else total + part  # type: ignore[assignment]
+    assert total is not None and [c["name"] for c in total.tool_calls] in (
+        ["GetWeather"],
+        ["Clock"],
+    )
+    # A conversation with a tool-call turn (content null is accepted here).
+    assert chat(peer).invoke(TOOL_HISTORY).content
+
+
+def test_through_litellm_the_misses_teach_the_emulation(
+    litellm_llama_server_peer: LiteLLMPeer,
+) -> None:
+    peer = litellm_llama_server_peer
+    bound = chat(peer).bind_tools([GetWeather], tool_choice="GetWeather")
+    (call,) = bound.invoke("Weather in Seoul?").tool_calls
+    assert call["name"] == "GetWeather" and "city" in call["args"]
+    assert solar_api.learned_capabilities(peer.base_url).ignored >= FORCED

@@ -272,12 +272,12 @@ def test_a_reply_with_a_tool_call_or_no_forced_choice_is_not_a_lesson() -> None:
     )
     text = Scripted(httpx.Response(200, json=chat_json("hi")))
     client(text).chat(model="m", messages=TOOL_TURNS[:1], tools=[tool("a")], tool_choice="auto")
-    named = Scripted(httpx.Response(200, json=chat_json("hi")))
+    named = Scripted(httpx.Response(200, json=chat_json(None, tool_calls=CALL)))
     client(named).chat(
         model="m",
         messages=TOOL_TURNS[:1],
-        tools=[tool("a")],
-        tool_choice={"type": "function", "function": {"name": "a"}},
+        tools=[tool("get_weather")],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
     )
     assert (server.count, text.count, named.count) == (1, 1, 1)
     assert not solar_api.learned_capabilities(URL)

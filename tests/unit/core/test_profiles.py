@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from solar_api import SolarClient
-from tests.helpers import Scripted
+from tests.helpers import Scripted, chat_json
 
 USER = [{"role": "user", "content": "x"}]
 TOOL = {
@@ -38,7 +39,9 @@ def test_json_schema_is_spelled_the_llama_cpp_way_for_local(
 
 
 def test_required_with_one_tool_becomes_that_tool_for_local() -> None:
-    server = Scripted()
+    # The server calls the tool (as llama-cpp-python's does for a named one).
+    call = {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    server = Scripted(httpx.Response(200, json=chat_json(None, tool_calls=[call])))
     local(server).chat(model="m", messages=USER, tools=[TOOL], tool_choice="required")
     assert server.body["tool_choice"] == {"type": "function", "function": {"name": "f"}}
     two = {**TOOL, "function": {**TOOL["function"], "name": "g"}}

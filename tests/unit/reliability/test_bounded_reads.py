@@ -153,4 +153,4 @@ def test_a_two_gib_bomb_in_one_read_never_decodes_more_than_a_piece_at_a_time() 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     peak_mib = int(done.stdout.strip())
-    assert peak_mib < 512, peak_mib  # 2.1 MB on the wire; decoding it whole takes 2-4 GiB
+    assert peak_mib < 1024, peak_mib  # 2.1 MB on the wire; decoding it whole takes 2-4 GiB
