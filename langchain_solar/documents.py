@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader, Blob
@@ -32,15 +32,8 @@ from typing_extensions import Self
 from solar_api._words import move_unknown_words
 from solar_api.documents import (
     DEFAULT_EXTRACTION_MODEL,
-    OCR,
-    Category,
     DocumentInput,
-    DocumentParser,
-    DocumentSplitter,
-    OutputFormat,
-    ParseMode,
-    ParseOptions,
-    Polling,
+    DocumentReading,
     SplitType,
     aextract_information,
     extract_information,
@@ -80,7 +73,7 @@ def _connection(owner: str, words: dict[str, Any]) -> SolarConnection:
     return connection
 
 
-class SolarDocumentParseParser(BaseBlobParser):
+class SolarDocumentParseParser(DocumentReading, BaseBlobParser):
     """Parse a blob (a file) with Upstage Document Parse into LangChain documents.
 
     ``split``: ``"none"`` (one document), ``"page"`` or ``"element"``;
@@ -99,58 +92,9 @@ class SolarDocumentParseParser(BaseBlobParser):
     and ``source``.
     """
 
-    def __init__(
-        self,
-        *,
-        split: SplitType = "none",
-        output_format: OutputFormat = "html",
-        ocr: OCR = "auto",
-        coordinates: bool = True,
-        base64_encoding: Sequence[Category | str] | None = None,
-        chart_recognition: bool = True,
-        mode: ParseMode | None = None,
-        merge_multipage_tables: bool | None = None,
-        model: str = "document-parse",
-        api: Literal["auto", "sync", "async"] = "auto",
-        max_concurrency: int = 8,
-        polling: Polling | None = None,
-        read_timeout: float = 300.0,
-        show_progress: bool = False,
-        **connection: Any,
-    ) -> None:
-        self.split: SplitType = split
-        self.output_format: OutputFormat = output_format
-        self.coordinates = coordinates
-        self.base64_encoding = list(base64_encoding or [])
-        DocumentSplitter(split=split, output_format=output_format)  # checks both words
-        options = ParseOptions(
-            model=model,
-            mode=mode,
-            ocr=ocr,
-            output_formats=(output_format,),
-            coordinates=coordinates,
-            base64_encoding=tuple(self.base64_encoding),
-            chart_recognition=chart_recognition,
-            merge_multipage_tables=merge_multipage_tables,
-        )
-        self.parser = DocumentParser(
-            options,
-            api=api,
-            max_concurrency=max_concurrency,
-            polling=polling,
-            read_timeout=read_timeout,
-            show_progress=show_progress,
-        )
-        self.connection = _connection(type(self).__name__, connection)
-
-    def _splitter(self, source: str | None) -> DocumentSplitter:
-        return DocumentSplitter(
-            split=self.split,
-            output_format=self.output_format,
-            coordinates=self.coordinates,
-            base64_encoding=bool(self.base64_encoding),
-            source=source,
-        )
+    # The words, the parser and the splitters: DocumentReading's.
+    def _connect(self, words: dict[str, Any]) -> SolarConnection:
+        return _connection(type(self).__name__, words)
 
     @staticmethod
     def _input(blob: Blob) -> tuple[DocumentInput, str | None, str | None]:

@@ -22,24 +22,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
 
 from solar_api._words import move_unknown_words
 from solar_api.documents import (
-    OCR,
-    Category,
     Chunk,
     DocumentInput,
-    DocumentParser,
-    DocumentSplitter,
-    OutputFormat,
-    ParseMode,
-    ParseOptions,
-    Polling,
-    SplitType,
+    DocumentReading,
 )
 
 from ._settings import SolarConnection
@@ -51,7 +43,7 @@ PathLike = str | os.PathLike[str]
 _LAYOUT_KEYS = ["coordinates", "base64_encoding", "base64_encodings", "id"]
 
 
-class SolarDocumentParseReader(BaseReader):
+class SolarDocumentParseReader(DocumentReading, BaseReader):
     """Read files with Upstage Document Parse into LlamaIndex documents.
 
     ``split``: ``"none"`` (one document per file), ``"page"`` or ``"element"``;
@@ -68,60 +60,12 @@ class SolarDocumentParseReader(BaseReader):
     ``source``, and the ``extra_info`` a ``SimpleDirectoryReader`` passes.
     """
 
-    def __init__(
-        self,
-        *,
-        split: SplitType = "none",
-        output_format: OutputFormat = "html",
-        ocr: OCR = "auto",
-        coordinates: bool = True,
-        base64_encoding: Sequence[Category | str] | None = None,
-        chart_recognition: bool = True,
-        mode: ParseMode | None = None,
-        merge_multipage_tables: bool | None = None,
-        model: str = "document-parse",
-        api: Literal["auto", "sync", "async"] = "auto",
-        max_concurrency: int = 8,
-        polling: Polling | None = None,
-        read_timeout: float = 300.0,
-        show_progress: bool = False,
-        **connection: Any,
-    ) -> None:
-        self.split: SplitType = split
-        self.output_format: OutputFormat = output_format
-        self.coordinates = coordinates
-        self.base64_encoding = list(base64_encoding or [])
-        DocumentSplitter(split=split, output_format=output_format)  # checks both words
-        self.parser = DocumentParser(
-            ParseOptions(
-                model=model,
-                mode=mode,
-                ocr=ocr,
-                output_formats=(output_format,),
-                coordinates=coordinates,
-                base64_encoding=tuple(self.base64_encoding),
-                chart_recognition=chart_recognition,
-                merge_multipage_tables=merge_multipage_tables,
-            ),
-            api=api,
-            max_concurrency=max_concurrency,
-            polling=polling,
-            read_timeout=read_timeout,
-            show_progress=show_progress,
-        )
-        owner = type(self).__name__
-        move_unknown_words(owner, connection, SolarConnection.model_fields, into=None)
-        self.connection = SolarConnection(**connection)
-        self.connection._connect()
-
-    def _splitter(self, source: str) -> DocumentSplitter:
-        return DocumentSplitter(
-            split=self.split,
-            output_format=self.output_format,
-            coordinates=self.coordinates,
-            base64_encoding=bool(self.base64_encoding),
-            source=source,
-        )
+    # The words, the parser and the splitters: DocumentReading's.
+    def _connect(self, words: dict[str, Any]) -> SolarConnection:
+        move_unknown_words(type(self).__name__, words, SolarConnection.model_fields, into=None)
+        connection = SolarConnection(**words)
+        connection._connect()
+        return connection
 
     @staticmethod
     def _paths(file_path: PathLike | Sequence[PathLike]) -> list[Path]:

@@ -39,6 +39,7 @@ from .parse import (
     merge_parts,
     parse_document,
 )
+from .reading import DocumentReading
 from .split import Chunk, DocumentSplitter
 from .types import (
     OCR,
@@ -68,6 +69,7 @@ __all__ = [
     "DocumentParseError",
     "DocumentParseTimeoutError",
     "DocumentParser",
+    "DocumentReading",
     "DocumentSplitter",
     "DocumentTooLargeError",
     "Element",
