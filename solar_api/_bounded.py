@@ -86,8 +86,30 @@ def _whole(response: httpx.Response, parts: list[bytes]) -> httpx.Response:
     )
 
 
+def _framed_within(response: httpx.Response, limit: int) -> bool:
+    """True when httpx's own read cannot pass `limit`: a body already in memory, or one
+    not encoded whose Content-Length (which the HTTP framing enforces) is within it. Such
+    a body is read as is, without the copy the bounded read makes (the common case, on
+    every call)."""
+    if response.is_stream_consumed:
+        return True
+    length = response.headers.get("content-length", "")
+    return (
+        not response.headers.get("content-encoding") and length.isdigit() and (int(length) <= limit)
+    )
+
+
+def _checked(response: httpx.Response, limit: int) -> httpx.Response:
+    if len(response.content) > limit:
+        raise _too_large(response, len(response.content), limit)
+    return response
+
+
 def read_bounded(response: httpx.Response, limit: int) -> httpx.Response:
     """`response` (opened with ``stream=True``) read whole, at most `limit` bytes decoded."""
+    if _framed_within(response, limit):
+        response.read()
+        return _checked(response, limit)
     parts: list[bytes] = []
     size = 0
     try:
@@ -103,6 +125,9 @@ def read_bounded(response: httpx.Response, limit: int) -> httpx.Response:
 
 async def aread_bounded(response: httpx.Response, limit: int) -> httpx.Response:
     """The async twin of `read_bounded`."""
+    if _framed_within(response, limit):
+        await response.aread()
+        return _checked(response, limit)
     parts: list[bytes] = []
     size = 0
     try:
