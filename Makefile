@@ -2,22 +2,29 @@
 #   make demo   set up .venv and run the demo (Upstage with UPSTAGE_API_KEY, else the local model)
 #   make test   set up .venv and run lint, types and the whole test suite (building
 #               llama.cpp's llama-server, a test peer, once per version: make llama-server)
+# While developing, on the dev extra alone (no llama.cpp build, no local models):
+#   make check  lint, types and the fast unit lane with sockets off, under a minute
+#   make lint   the lint steps only
+#   make unit   all of tests/unit (the slow tests too; starts redis-servers)
 # And the benchmark (bench/README.md), in its own environment bench/.venv:
 #   make bench        full run, writes bench/results/ and the README's table (~7 min)
 #   make bench-quick  the same in under 2 minutes (results in bench/results/quick.*)
 #   make bench-scale  workers against a rate limit, with and without the shared limiter
-#   make compare      ChatSolar and ChatOpenAI on langchain-tests' suite per test peer
+#   make compare      ChatSolar vs ChatOpenAI, Solar vs OpenAILike, on each test peer
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXTRAS ?= dev,local
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+# check, lint and unit need only the dev extra; a full setup with dev in EXTRAS installs a
+# superset and stamps this one too.
+DEV_STAMP := $(VENV)/.installed-dev
 
 BENCH_VENV := bench/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: setup redis-server llama-server demo test lint unit bench bench-quick bench-scale compare clean
+.PHONY: setup redis-server llama-server demo test check lint unit bench bench-quick bench-scale compare clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,7 +97,14 @@ endif
 $(STAMP): pyproject.toml Makefile $(LOCAL_WHEEL) | $(BIN)/python
 	$(LOCAL_FIRST)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(LOCAL_PIN)
+	$(if $(filter dev,$(subst $(comma), ,$(EXTRAS))),touch $(DEV_STAMP))
 	touch $@
+
+ifneq ($(DEV_STAMP),$(STAMP))
+$(DEV_STAMP): pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+endif
 
 # The rate-limit tests start a real redis-server: Debian's, installed when missing (as root).
 redis-server:
@@ -106,28 +120,52 @@ setup: $(STAMP) redis-server
 demo: setup
 	$(BIN)/python examples/demo.py
 
-lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+# The lint steps, one a line, written once: make lint, make check and make test run them.
+# lint-imports: the layers (pyproject's [tool.importlinter], README "Architecture").
+define LINT
+$(BIN)/ruff check .
+$(BIN)/ruff format --check .
+$(BIN)/mypy
+$(BIN)/lint-imports
+endef
 
-unit: setup
+# The fast unit lane: no test marked slow, integration or bench (pyproject's markers) and
+# no network: pytest-socket refuses sockets except Unix ones (asyncio's event loop wakes
+# itself through a socketpair) and, for tests marked allow_hosts(["127.0.0.1"]), loopback.
+FAST_UNIT := $(BIN)/python -m pytest tests/unit -q \
+	-m "not slow and not integration and not bench" --disable-socket --allow-unix-socket
+
+check: $(DEV_STAMP)
+	$(LINT)
+	$(FAST_UNIT)
+
+lint: $(DEV_STAMP)
+	$(LINT)
+
+# All of tests/unit, slow ones included; the local extra is not needed, redis-server is.
+unit: $(DEV_STAMP) redis-server
 	$(BIN)/python -m pytest tests/unit
 
-test: lint $(LLAMA_SERVER)
+# Lint before llama-server's first build (minutes), so that a lint failure shows at once.
+test: setup
+	$(LINT)
+	$(MAKE) --no-print-directory llama-server
 	$(BIN)/python -m pytest
 
-# ChatSolar against langchain-openai's ChatOpenAI, langchain-tests' standard suite on each
-# test peer, the table into README (30 to 40 minutes; not part of `make test`). ChatOpenAI
-# is not a dependency of the project: pinned in bench/requirements.txt, installed into a
-# folder of its own put on PYTHONPATH (its dependencies are the project's already).
+# On each test peer, ChatSolar against langchain-openai's ChatOpenAI (langchain-tests'
+# standard suite) and LlamaIndex's Solar against llama-index-llms-openai-like's OpenAILike
+# (the project's LlamaIndex peer tests), two tables into README (about 12 minutes; not part
+# of `make test`). The OpenAI-side packages are not dependencies of the project: pinned in
+# bench/requirements.txt, installed with --no-deps into a folder of their own put on
+# PYTHONPATH (their other dependencies are the project's already).
 COMPARE_DEPS := bench/.compare-deps
 COMPARE_STAMP := $(COMPARE_DEPS)/.installed
+COMPARE_PACKAGES := langchain-openai llama-index-llms-openai-like llama-index-llms-openai
 
 $(COMPARE_STAMP): bench/requirements.txt | $(BIN)/python
 	rm -rf $(COMPARE_DEPS)
 	$(BIN)/python -m pip install --quiet --no-deps --target $(COMPARE_DEPS) \
-		"$$(grep '^langchain-openai==' bench/requirements.txt)"
+		$(foreach p,$(COMPARE_PACKAGES),"$$(grep '^$(p)==' bench/requirements.txt)")
 	touch $@
 
 compare: setup $(LLAMA_SERVER) $(COMPARE_STAMP)

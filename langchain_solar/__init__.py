@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import langchain_core.language_models.chat_models  # noqa: F401
 
 from solar_api import __version__
-from solar_api._lazy import lazy_exports
+from solar_api.integration import lazy_exports
 
 from ._messages import julep_continuation
 from .chat_models import ChatSolar

@@ -4,9 +4,9 @@ langchain-core 1.x defines ``ModelError`` classes (``ModelRateLimitError``,
 ``ContextOverflowError``, ...) that middleware, fallbacks and retries recognise; its
 provider integrations raise errors deriving from both those and the provider's own
 classes. ``solar_api`` imports no LangChain, so here, at the adapter boundary, a
-``solar_api`` error is re-classed as a subclass of both: ``except
-solar_api.RateLimitError`` and ``except ModelRateLimitError`` both catch it, and the
-error keeps its message, fields and traceback.
+``solar_api`` error is raised again as an instance of a subclass of both, ``from`` the
+original (as langchain-openai does): ``except solar_api.RateLimitError`` and ``except
+ModelRateLimitError`` both catch it, with the original's message and fields.
 
 The subclasses are made once, when this module is imported, and live in it under their
 ``solar_api`` names (``langchain_solar._errors.RateLimitError``...), so pickle finds
@@ -18,6 +18,7 @@ error sent inside a stream is classed by what it says (``APIStreamRateLimitError
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -106,7 +107,7 @@ def _stream_kind(exc: se.APIStreamError) -> str:
 
 def _langchain_class(exc: se.SolarError) -> type[se.SolarError] | None:
     cls = type(exc)
-    if cls.__module__ == __name__:  # re-classed already (one wrapped method calls another)
+    if cls.__module__ == __name__:  # made already (one wrapped method calls another)
         return None
     for ours, theirs, _ in _PAIRS:
         if cls is ours:
@@ -115,16 +116,28 @@ def _langchain_class(exc: se.SolarError) -> type[se.SolarError] | None:
     return None
 
 
-def _reclass(exc: se.SolarError) -> None:
+def _model_error(exc: se.SolarError) -> se.SolarError | None:
+    """`exc` as an instance of the class made of its own and a langchain-core class:
+    the same message and fields (what `copy.copy` keeps), for raising ``from`` it."""
     made = _langchain_class(exc)
-    if made is not None:
-        # The same instance gets the class made of its own and a langchain-core class,
-        # rather than a new error being raised: whoever holds it (a stream's consumer, a
-        # callback) sees the same object, and nothing is lost (message, fields, response,
-        # traceback, __cause__, notes). Allowed because the made class only adds bases
-        # with no instance layout of their own; and it is a module attribute (above), so
-        # the error still pickles as itself.
-        exc.__class__ = made
+    if made is None:
+        return None
+    error = made.__new__(made)
+    error.args = exc.args
+    error.__dict__.update(exc.__dict__)
+    return error
+
+
+@contextlib.contextmanager
+def _as_model_errors() -> Iterator[None]:
+    # Raised from the original, as langchain-openai raises its OpenAI*Error classes.
+    try:
+        yield
+    except se.SolarError as exc:
+        error = _model_error(exc)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def langchain_errors(func: F) -> F:
@@ -134,43 +147,31 @@ def langchain_errors(func: F) -> F:
 
         @functools.wraps(func)
         async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            try:
+            with _as_model_errors():
                 async for item in func(*args, **kwargs):
                     yield item
-            except se.SolarError as exc:
-                _reclass(exc)
-                raise
 
         return cast(F, agen)
     if inspect.isgeneratorfunction(func):
 
         @functools.wraps(func)
         def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
+            with _as_model_errors():
                 yield from func(*args, **kwargs)
-            except se.SolarError as exc:
-                _reclass(exc)
-                raise
 
         return cast(F, gen)
     if inspect.iscoroutinefunction(func):
 
         @functools.wraps(func)
         async def coro(*args: Any, **kwargs: Any) -> Any:
-            try:
+            with _as_model_errors():
                 return await func(*args, **kwargs)
-            except se.SolarError as exc:
-                _reclass(exc)
-                raise
 
         return cast(F, coro)
 
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with _as_model_errors():
             return func(*args, **kwargs)
-        except se.SolarError as exc:
-            _reclass(exc)
-            raise
 
     return cast(F, call)

@@ -20,9 +20,9 @@ from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_me
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import patch_config
 
+from solar_api.integration import Connection
 from solar_api.types import ChatCompletionRequest
 
-from ._settings import SolarConnection
 from .chat_models import ChatSolar
 
 __all__ = ["InnerChat", "astream_from", "child_config", "stream_from"]
@@ -56,12 +56,9 @@ def _text(message: BaseMessage) -> str:
 class InnerChat:
     """A `ChatSolar` on `owner`'s connection that takes `solar_api` requests."""
 
-    def __init__(self, owner: SolarConnection, model: str) -> None:
-        fields = {name: getattr(owner, name) for name in SolarConnection.model_fields}
-        self.model = ChatSolar(model=model, **fields)
+    def __init__(self, owner: Connection, model: str) -> None:
         # One pool per owner: the inner model sends on the owner's clients.
-        self.model._client = owner._client
-        self.model._async_client = owner._async_client
+        self.model = ChatSolar.sharing_clients_of(owner, model=model)
 
     @staticmethod
     def _split(request: ChatCompletionRequest) -> tuple[list[BaseMessage], dict[str, Any]]:

@@ -5,7 +5,9 @@
 call. A ``solar_api.ratelimit`` limiter (token-aware, shared through Redis, per HTTP
 attempt, with the 429 cool-down) works inside the clients instead, so ChatSolar wraps it
 in `ClientSideRateLimit`: langchain-core's call then returns at once, and the clients do
-the waiting. ``chat.rate_limiter.limiter`` is the limiter that was given.
+the waiting. ``chat.rate_limiter.limiter`` is the limiter that was given: the attribute
+`solar_api.ratelimit.solar_rate_limiter` reads when the clients are built, so the core
+needs no LangChain type to find it.
 """
 
 from __future__ import annotations

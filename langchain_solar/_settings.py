@@ -1,64 +1,23 @@
-"""Connection settings shared by every LangChain class here, and the clients they build."""
+"""What every LangChain class here shares besides its connection words (which are
+`solar_api.integration.Connection`'s): serialization hooks, request fields, tracing."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import LangSmithParams
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
-from solar_api._pickling import key_variable
-from solar_api._words import (
-    check_extra_fields,
-    merge_call_fields,
-    move_unknown_words,
-    param_names,
-)
-from solar_api.connection import Connection
-from solar_api.providers._defaults import ModelKind, fill_default_model
+from solar_api.integration import check_extra_fields, merge_call_fields, param_names
+from solar_api.sampling import stop_list
 
 __all__ = [
     "LangChainSerializable",
-    "SolarConnection",
     "call_params",
     "check_model_kwargs",
     "langsmith_params",
     "set_fields",
 ]
-
-
-class SolarConnection(Connection):
-    """Where requests go and how (`solar_api.connection.Connection`'s words), with the
-    LangChain classes' handling of unknown words, default models and pickles."""
-
-    # The words a class's model is given by, and which kind of default it takes when
-    # none is given (the provider's, see solar_api/defaults.py).
-    _model_words: ClassVar[tuple[tuple[str, ...], ModelKind] | None] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _unknown_words_and_default_model(cls, values: Any) -> Any:
-        into = "model_kwargs" if "model_kwargs" in cls.model_fields else None
-        values = move_unknown_words(cls.__name__, values, cls.model_fields, into=into)
-        if cls._model_words is not None:
-            values = fill_default_model(values, *cls._model_words)
-        return values
-
-    @property
-    def _key_env(self) -> str:
-        """The variable a serialized object's key is read from on load."""
-        return key_variable(self._client.provider)
-
-    # Pickles keep the resolved provider and a given base URL, never the key (read again
-    # from the provider's variable on load) or pools: see solar_api/_pickling.py.
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        fields = {**state["__dict__"], **self._pickled_fields()}
-        return {**state, "__dict__": fields, "__pydantic_private__": None}
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._connect()
 
 
 class LangChainSerializable:
@@ -68,7 +27,10 @@ class LangChainSerializable:
     Listed before the LangChain base class, whose own hooks say "not serializable".
     """
 
-    _key_env: str
+    if TYPE_CHECKING:  # Connection's, which the classes also inherit
+
+        @property
+        def api_key_env(self) -> str: ...
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -80,7 +42,7 @@ class LangChainSerializable:
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": self._key_env}
+        return {"api_key": self.api_key_env}
 
 
 def set_fields(values: dict[str, Any], model_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -129,5 +91,5 @@ def langsmith_params(
     if (max_tokens := params.get("max_tokens")) is not None:
         ls["ls_max_tokens"] = max_tokens
     if stop := stop or params.get("stop"):
-        ls["ls_stop"] = stop if isinstance(stop, list) else [stop]
+        ls["ls_stop"] = stop_list(stop)
     return ls

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-# isort: off
-# langchain-core's chat model module before its other modules: this order imports
-# ~40 ms faster than starting from langchain_core.callbacks or .messages (bench/).
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
     generate_from_stream,
 )
-
-# isort: on
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import (
@@ -32,11 +27,11 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
-from typing_extensions import Self
 
 from solar_api import get_model_info
+from solar_api.integration import Connection
 from solar_api.response_info import kept_headers, request_id_of, response_headers, response_info
-from solar_api.sampling import SamplingParams
+from solar_api.sampling import ChatParams, StopList
 from solar_api.tasks.tokens import (
     EstimatedTokens,
     TokenCounter,
@@ -60,7 +55,6 @@ from ._profile import model_profile
 from ._ratelimit import wrap_solar_limiter
 from ._settings import (
     LangChainSerializable,
-    SolarConnection,
     call_params,
     check_model_kwargs,
     langsmith_params,
@@ -70,14 +64,14 @@ from ._settings import (
 if TYPE_CHECKING:
     from dataclasses import InitVar
 
-    from solar_api._init_typing import ALSO
+    from solar_api.integration import ALSO
 
 __all__ = ["ChatSolar"]
 
 _ToolChoice = str | bool | dict[str, Any] | None
 
 
-class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingParams):
+class ChatSolar(LangChainSerializable, BaseChatModel, Connection, ChatParams):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LangChain.
 
     Setup: ``pip install "solar-integrations[langchain]"`` and set ``UPSTAGE_API_KEY``
@@ -114,35 +108,20 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
     __signature__ = SignatureAfterBuild()  # type: ignore[assignment]
 
     _model_words = (("model", "model_name"), "chat")
+    _extra_words_into = "model_kwargs"
 
     model_name: str = Field(default="solar-mini4", alias="model")
     """Model name, e.g. ``solar-mini4``, ``solar-pro4``, ``upstage/solar-10.7b-instruct``;
     default: the provider's (``Provider.default_model``; ``solar-mini4`` on Upstage)."""
     # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
-    stop: list[str] | None = Field(
-        default=None, validation_alias=AliasChoices("stop", "stop_sequences")
-    )
+    stop: StopList = Field(default=None, validation_alias=AliasChoices("stop", "stop_sequences"))
     if TYPE_CHECKING:  # the alternate names, for type checkers (see solar_api._init_typing)
         _also_model_name: InitVar[str | None] = Field(default=ALSO, alias="model_name")
         _also_stop_sequences: InitVar[list[str] | None] = Field(
             default=ALSO, alias="stop_sequences"
         )
     n: int | None = Field(default=None, ge=1)
-    logprobs: bool | None = None
-    """Return log probabilities of the output tokens (in ``response_metadata["logprobs"]``)."""
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    logit_bias: dict[str, int] | None = None
-    """Token id (as a string) to a bias from -100 to 100."""
-    reasoning_effort: str | None = None
-    """For reasoning models; the values differ per model (Upstage's docs, 2026-12):
-    ``solar-pro4``/``solar-mini4`` take ``none``, ``minimal`` (both: off), ``low``,
-    ``medium``, ``high``, ``xhigh``, ``max``, and reason only when asked; ``solar-pro3``
-    takes ``low``, ``medium``, ``high``. Another word of that scale is sent as the
-    model's nearest (with a warning); a model that does not reason refuses it before
-    any request. Reasoning tokens land in ``usage_metadata["output_token_details"]``."""
-    top_k: int | None = Field(default=None, ge=1)
-    """Sample from the k likeliest tokens; sent as is, for servers that take it
-    (vLLM, llama.cpp, NIM-hosted models)."""
+    # logprobs, top_logprobs, logit_bias, reasoning_effort, top_k: from ChatParams.
     streaming: bool = False
     """Stream internally on ``invoke`` too (callbacks see every token)."""
     stream_usage: bool | None = None
@@ -163,24 +142,14 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
 
     @model_validator(mode="before")
     @classmethod
-    def _coerce_stop(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            for key in ("stop", "stop_sequences"):
-                if isinstance(values.get(key), str):
-                    values = {**values, key: [values[key]]}
-        return values
-
-    @model_validator(mode="before")
-    @classmethod
     def _client_side_limiter(cls, values: Any) -> Any:
         # rate_limiter= takes langchain-core's limiters and solar_api's (_ratelimit.py).
         return wrap_solar_limiter(values)
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
+    def _check_extras(self) -> Self:
         check_model_kwargs(self, _REQUEST_FIELDS)
         self._counter = token_counter(self.tokenizer)
-        self._connect()
         return self
 
     # -- LangChain metadata ---------------------------------------------------------
@@ -196,11 +165,7 @@ class ChatSolar(LangChainSerializable, BaseChatModel, SolarConnection, SamplingP
                 **self.sampling_values(),
                 "stop": self.stop or None,
                 "n": self.n,
-                "logprobs": self.logprobs,
-                "top_logprobs": self.top_logprobs,
-                "logit_bias": self.logit_bias,
-                "reasoning_effort": self.reasoning_effort,
-                "top_k": self.top_k,
+                **self.chat_values(),
             },
             {**self.model_kwargs, **(self.extra_body or {})},
         )

@@ -26,10 +26,8 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader, Blob
 from langchain_core.documents import Document
 from langchain_core.tools import BaseTool, ToolException
-from pydantic import BaseModel, Field, model_validator
-from typing_extensions import Self
+from pydantic import BaseModel, Field
 
-from solar_api._words import move_unknown_words
 from solar_api.documents import (
     DEFAULT_EXTRACTION_MODEL,
     DocumentInput,
@@ -38,8 +36,8 @@ from solar_api.documents import (
     aextract_information,
     extract_information,
 )
+from solar_api.integration import Connection, move_unknown_words
 
-from ._settings import SolarConnection
 from ._tool_errors import as_tool_error
 
 __all__ = [
@@ -60,17 +58,7 @@ def _check_words(owner: str, connection: dict[str, Any], *own: str) -> None:
     """A ``ValueError`` naming `owner` and every word it takes for a word that is none
     of the connection words (key, base URL, retries...) left in `connection`."""
     also = (*own, *_parser_words())
-    move_unknown_words(
-        owner, connection, SolarConnection.model_fields, into=None, also_accepted=also
-    )
-
-
-def _connection(owner: str, words: dict[str, Any]) -> SolarConnection:
-    """A connection from the connection words; any other word is a ``ValueError``."""
-    _check_words(owner, words)
-    connection = SolarConnection(**words)
-    connection._connect()
-    return connection
+    move_unknown_words(owner, connection, Connection.model_fields, into=None, also_accepted=also)
 
 
 class SolarDocumentParseParser(DocumentReading, BaseBlobParser):
@@ -92,9 +80,7 @@ class SolarDocumentParseParser(DocumentReading, BaseBlobParser):
     and ``source``.
     """
 
-    # The words, the parser and the splitters: DocumentReading's.
-    def _connect(self, words: dict[str, Any]) -> SolarConnection:
-        return _connection(type(self).__name__, words)
+    # The words, the parser, the splitters and the connection: DocumentReading's.
 
     @staticmethod
     def _input(blob: Blob) -> tuple[DocumentInput, str | None, str | None]:
@@ -109,7 +95,7 @@ class SolarDocumentParseParser(DocumentReading, BaseBlobParser):
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """The blob's documents, pages or elements, in page order as they are parsed."""
         document, filename, source = self._input(blob)
-        parts = self.parser.iter_parts(self.connection._client, document, filename=filename)
+        parts = self.parser.iter_parts(self.connection.client, document, filename=filename)
         try:
             for text, metadata in self._splitter(source).split_parts(parts):
                 yield Document(page_content=text, metadata=metadata)
@@ -119,7 +105,7 @@ class SolarDocumentParseParser(DocumentReading, BaseBlobParser):
     async def alazy_parse(self, blob: Blob) -> AsyncIterator[Document]:
         """`lazy_parse` on the async client (the async API's polling is awaited)."""
         document, filename, source = self._input(blob)
-        parts = self.parser.aiter_parts(self.connection._async_client, document, filename=filename)
+        parts = self.parser.aiter_parts(self.connection.async_client, document, filename=filename)
         try:
             async for text, metadata in self._splitter(source).asplit_parts(parts):
                 yield Document(page_content=text, metadata=metadata)
@@ -197,7 +183,7 @@ class _ExtractionArgs(BaseModel):
     )
 
 
-class SolarInformationExtractionTool(BaseTool, SolarConnection):
+class SolarInformationExtractionTool(BaseTool, Connection):
     """Extract structured information from a document with Upstage Information
     Extraction, for agents. Output: the information as JSON.
 
@@ -230,11 +216,6 @@ class SolarInformationExtractionTool(BaseTool, SolarConnection):
     extraction_schema: type[BaseModel] | dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
     """Further request fields (the API's ``confidence``, ``chunking``...)."""
-
-    @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
-        self._connect()
-        return self
 
     def _schema(self, json_schema: dict[str, Any] | None) -> type[BaseModel] | dict[str, Any]:
         schema = json_schema or self.extraction_schema

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, Field, model_validator
-from typing_extensions import Self
 
+from solar_api.integration import Connection
 from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_texts, embed_texts
 
 from ._errors import langchain_errors
-from ._settings import SolarConnection
 
 if TYPE_CHECKING:
     from dataclasses import InitVar
 
-    from solar_api._init_typing import ALSO
+    from solar_api.integration import ALSO
 
 __all__ = ["SolarEmbeddings"]
 
 
-class SolarEmbeddings(SolarConnection, Embeddings):
+class SolarEmbeddings(Connection, Embeddings):
     """Solar embeddings, or any OpenAI-compatible server's.
 
     Upstage's ``solar-embedding-2`` (the default; also ``solar-embedding-1-large`` and
@@ -50,6 +49,7 @@ class SolarEmbeddings(SolarConnection, Embeddings):
     """
 
     _model_words = (("model",), "embedding")
+    _extra_words_into = "model_kwargs"
 
     model: str = "solar-embedding-2"
     """Default: the provider's embedding family (a provider without one asks for model=)."""
@@ -70,8 +70,7 @@ class SolarEmbeddings(SolarConnection, Embeddings):
     """Cut a text over the model's window to fit (with a warning) instead of refusing it."""
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
-        self._connect()
+    def _check_plan(self) -> Self:
         self._plan()  # a clashing model_kwargs fails here, before any request
         return self
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM, LangSmithParams
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import Field, model_validator
-from typing_extensions import Self
 
-from solar_api.sampling import SamplingParams
+from solar_api.integration import Connection
+from solar_api.sampling import SamplingParams, StopList
 from solar_api.tasks.chatml import render_chatml
 from solar_api.types import Completion, CompletionRequest
 
@@ -20,7 +20,6 @@ from ._errors import langchain_errors
 from ._messages import messages_to_wire
 from ._settings import (
     LangChainSerializable,
-    SolarConnection,
     call_params,
     check_model_kwargs,
     langsmith_params,
@@ -38,7 +37,7 @@ def chatml_prompt(messages: Sequence[BaseMessage]) -> str:
     return render_chatml(messages_to_wire(messages))
 
 
-class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
+class SolarLLM(LangChainSerializable, BaseLLM, Connection, SamplingParams):
     """A completions model: Julep's samantha-1-turbo, or any server's `/completions`.
 
     Example::
@@ -56,12 +55,13 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
     """
 
     _model_words = (("model",), "completions")
+    _extra_words_into = "model_kwargs"
 
     model: str = "julep-ai/samantha-1-turbo"
     """Default: the provider's completions model (Julep's samantha-1-turbo; a local or
     OpenAI-compatible server's default model); a provider without one asks for model=."""
     # max_tokens, temperature, top_p, the penalties and seed: from SamplingParams.
-    stop: list[str] | None = None
+    stop: StopList = None
     n: int | None = Field(default=None, ge=1)
     best_of: int | None = Field(default=None, ge=1)
     logprobs: int | None = Field(default=None, ge=0, le=5)
@@ -77,9 +77,8 @@ class SolarLLM(LangChainSerializable, BaseLLM, SolarConnection, SamplingParams):
     """Like ``model_kwargs`` (ChatOpenAI's name for it), here and per call."""
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
+    def _check_extras(self) -> Self:
         check_model_kwargs(self, _REQUEST_FIELDS)
-        self._connect()
         return self
 
     @property

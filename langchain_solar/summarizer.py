@@ -16,10 +16,9 @@ from langchain_core.callbacks import (
 from langchain_core.documents import BaseDocumentTransformer, Document
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
-from typing_extensions import Self
+from pydantic import BaseModel, Field, PrivateAttr
 
-from solar_api.tasks._progress import SummaryProgress, TextProgress
+from solar_api.integration import Connection, SummaryProgress, TextProgress
 from solar_api.tasks.summarize import (
     MIN_CHARS,
     SummaryOptions,
@@ -30,7 +29,6 @@ from solar_api.tasks.summarize import (
 from solar_api.types import ChatCompletionRequest
 
 from ._inner_chat import InnerChat, astream_from, child_config, stream_from
-from ._settings import SolarConnection
 from ._tool_errors import as_tool_error
 
 __all__ = ["SolarSummarizer", "SolarSummaryTool"]
@@ -39,7 +37,7 @@ Text = str | Document
 
 
 class SolarSummarizer(
-    RunnableSerializable[Text, Text], BaseDocumentTransformer, SolarConnection, SummaryOptions
+    RunnableSerializable[Text, Text], BaseDocumentTransformer, Connection, SummaryOptions
 ):
     """Summarize text or documents with Solar.
 
@@ -77,18 +75,13 @@ class SolarSummarizer(
 
     _chat: InnerChat | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
-        self._connect()
-        return self
-
     @property
     def plan(self) -> SummaryPlan:
         return self.summary_plan(self.model, self._client)
 
     def _inner(self) -> InnerChat:
         chat: InnerChat | None = getattr(self, "_chat", None)  # unset after unpickling
-        if chat is None or chat.model._client is not self._client:
+        if chat is None or chat.model.client is not self.client:
             chat = self._chat = InnerChat(self, self.model)
         return chat
 

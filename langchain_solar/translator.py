@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForChainRun,
@@ -14,19 +14,18 @@ from langchain_core.callbacks import (
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
-from typing_extensions import Self
 
+from solar_api.integration import Connection
 from solar_api.tasks.translate import TranslationPlan, Translator
 from solar_api.types import ChatCompletionRequest
 
 from ._inner_chat import InnerChat, astream_from, child_config, stream_from
-from ._settings import SolarConnection
 from ._tool_errors import as_tool_error
 
 __all__ = ["SolarTranslationTool", "SolarTranslator"]
 
 
-class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
+class SolarTranslator(RunnableSerializable[str, str], Connection):
     """Translate between English and Korean with Solar.
 
     Example::
@@ -55,12 +54,11 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
     _chats: dict[str, InnerChat] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> Self:
+    def _build_translator(self) -> Self:
         self._build()
         return self
 
     def _build(self) -> None:
-        self._connect()
         self._translator = Translator(
             TranslationPlan(
                 direction=self.direction,
@@ -73,16 +71,12 @@ class SolarTranslator(RunnableSerializable[str, str], SolarConnection):
             base_url=self._client.base_url,
         )
 
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._build()
-
     def _inner(self, model: str) -> InnerChat:
         chats: dict[str, InnerChat] | None = getattr(self, "_chats", None)  # unset after a load
         if chats is None:
             chats = self._chats = {}
         chat = chats.get(model)
-        if chat is None or chat.model._client is not self._client:
+        if chat is None or chat.model.client is not self.client:
             chat = chats[model] = InnerChat(self, model)
         return chat
 

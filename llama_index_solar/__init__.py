@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from solar_api import __version__
-from solar_api._lazy import lazy_exports
+from solar_api.integration import lazy_exports
 
 from .llms import Solar
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from solar_api.tasks.chatml import IM_START, render_chatml
+from solar_api.tasks.chatml import IM_START, is_open_turn, render_chatml
 
 from ._messages import messages_to_wire
 
@@ -37,8 +37,7 @@ def chatml_prompt(messages: Sequence[ChatMessage]) -> str:
         ])
     """
     wire = messages_to_wire(messages)
-    last = wire[-1]
     prompt = render_chatml(wire)
-    if last.get("role") == "assistant" and (last.get("continue") or not last.get("content")):
+    if is_open_turn(wire[-1]):
         return prompt
     return f"{prompt}\n{IM_START}assistant"

@@ -7,11 +7,11 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from llama_index.core.bridge.pydantic import BaseModel, Field, model_validator
+from llama_index.core.bridge.pydantic import BaseModel, Field
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 
-from solar_api.tasks._progress import SummaryProgress
+from solar_api.integration import Connection, SummaryProgress
 from solar_api.tasks.summarize import (
     MIN_CHARS,
     SummaryOptions,
@@ -21,12 +21,10 @@ from solar_api.tasks.summarize import (
 )
 from solar_api.tasks.translate import TranslationPlan, Translator
 
-from ._settings import SolarConnection
-
 __all__ = ["SolarSummaryTransform", "SolarToolSpec"]
 
 
-class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions):
+class SolarSummaryTransform(TransformComponent, Connection, SummaryOptions):
     """Write a Solar summary of each node into ``node.metadata[summary_key]``.
 
     Example::
@@ -53,11 +51,6 @@ class SolarSummaryTransform(TransformComponent, SolarConnection, SummaryOptions)
     summary_key: str = "summary"
     max_concurrency: int = Field(default=4, ge=1)
     show_progress: bool = False
-
-    @model_validator(mode="after")
-    def _setup_clients(self) -> SolarSummaryTransform:
-        self._connect()
-        return self
 
     @classmethod
     def class_name(cls) -> str:
@@ -148,12 +141,11 @@ class SolarToolSpec(BaseToolSpec):
         self._extraction_schema = extraction_schema
         if information_extraction or extraction_schema is not None:
             self.spec_functions = [*type(self).spec_functions, "extract_information"]
-        self._connection = SolarConnection(**connection)
-        self._connection._connect()
+        self._connection = Connection(**connection)
         provider = self._connection.provider_name
         # The provider's own chat model unless one is named.
-        chat_model = chat_model or self._connection._client.provider.default_model
-        base_url = self._connection._client.base_url
+        chat_model = chat_model or self._connection.client.provider.default_model
+        base_url = self._connection.client.base_url
         self._summary = SummaryPlan(
             model=chat_model, provider=provider, format=summary_format, length=summary_length
         )
@@ -167,15 +159,15 @@ class SolarToolSpec(BaseToolSpec):
 
     def summarize(self, text: str) -> str:
         """Summarize a long text (at least 250 characters) and return the summary."""
-        return summarize(self._connection._client, self._summary, text)
+        return summarize(self._connection.client, self._summary, text)
 
     def translate_en_to_ko(self, text: str) -> str:
         """Translate English text into Korean and return the translation."""
-        return self._translators["en-ko"].translate(self._connection._client, text)
+        return self._translators["en-ko"].translate(self._connection.client, text)
 
     def translate_ko_to_en(self, text: str) -> str:
         """Translate Korean text into English and return the translation."""
-        return self._translators["ko-en"].translate(self._connection._client, text)
+        return self._translators["ko-en"].translate(self._connection.client, text)
 
     def extract_information(self, document: str, json_schema: dict[str, Any] | None = None) -> str:
         """Extract structured information from a document (a file path or an http(s) URL
@@ -186,7 +178,7 @@ class SolarToolSpec(BaseToolSpec):
         schema = json_schema or self._extraction_schema
         if schema is None:
             raise ValueError("json_schema: required, since the tool has no schema of its own")
-        result = extract_information(self._connection._client, document, schema)
+        result = extract_information(self._connection.client, document, schema)
         if isinstance(result, BaseModel):
             return result.model_dump_json()
         return json.dumps(result, ensure_ascii=False)

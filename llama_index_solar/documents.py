@@ -27,14 +27,11 @@ from typing import Any
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
 
-from solar_api._words import move_unknown_words
 from solar_api.documents import (
     Chunk,
     DocumentInput,
     DocumentReading,
 )
-
-from ._settings import SolarConnection
 
 __all__ = ["SolarDocumentParseReader"]
 
@@ -60,12 +57,7 @@ class SolarDocumentParseReader(DocumentReading, BaseReader):
     ``source``, and the ``extra_info`` a ``SimpleDirectoryReader`` passes.
     """
 
-    # The words, the parser and the splitters: DocumentReading's.
-    def _connect(self, words: dict[str, Any]) -> SolarConnection:
-        move_unknown_words(type(self).__name__, words, SolarConnection.model_fields, into=None)
-        connection = SolarConnection(**words)
-        connection._connect()
-        return connection
+    # The words, the parser, the splitters and the connection: DocumentReading's.
 
     @staticmethod
     def _paths(file_path: PathLike | Sequence[PathLike]) -> list[Path]:
@@ -103,7 +95,7 @@ class SolarDocumentParseReader(DocumentReading, BaseReader):
         """The files' documents (pages, elements) in page order as they are parsed."""
         for path in self._paths(file_path):
             parts = self.parser.iter_parts(
-                self.connection._client, self._input(path, fs), filename=path.name
+                self.connection.client, self._input(path, fs), filename=path.name
             )
             try:
                 for chunk in self._splitter(str(path)).split_parts(parts):
@@ -130,7 +122,7 @@ class SolarDocumentParseReader(DocumentReading, BaseReader):
         for path in self._paths(file_path):
             document = self._input(path, fs)
             parts = self.parser.aiter_parts(
-                self.connection._async_client, document, filename=path.name
+                self.connection.async_client, document, filename=path.name
             )
             try:
                 async for chunk in self._splitter(str(path)).asplit_parts(parts):

@@ -7,19 +7,18 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, model_validator
 
+from solar_api.integration import Connection
 from solar_api.tasks.embeddings import EmbeddingKind, EmbeddingPlan, aembed_texts, embed_texts
-
-from ._settings import SolarConnection
 
 if TYPE_CHECKING:
     from dataclasses import InitVar
 
-    from solar_api._init_typing import ALSO
+    from solar_api.integration import ALSO
 
 __all__ = ["SolarEmbedding"]
 
 
-class SolarEmbedding(BaseEmbedding, SolarConnection):
+class SolarEmbedding(BaseEmbedding, Connection):
     """Solar embeddings, or any OpenAI-compatible server's, for LlamaIndex.
 
     Upstage's ``solar-embedding-2`` (the default; also ``solar-embedding-1-large`` and
@@ -68,8 +67,7 @@ class SolarEmbedding(BaseEmbedding, SolarConnection):
     )
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> SolarEmbedding:
-        self._connect()
+    def _check_plan(self) -> SolarEmbedding:
         self._params("query")  # a clashing model_kwargs fails here, before any request
         return self
 

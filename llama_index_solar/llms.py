@@ -36,9 +36,9 @@ from llama_index.core.llms.llm import ToolSelection
 from pydantic_core import from_json
 
 from solar_api import get_model_info
-from solar_api._words import check_extra_fields, merge_call_fields, param_names
+from solar_api.integration import Connection, check_extra_fields, merge_call_fields, param_names
 from solar_api.response_info import response_info
-from solar_api.sampling import SamplingParams
+from solar_api.sampling import ChatParams, StopList
 from solar_api.tasks.tokens import EstimatedTokens, TokenCounter, token_counter
 from solar_api.tool_choice import resolve_tool_choice
 from solar_api.types import (
@@ -56,7 +56,6 @@ from ._messages import (
     response_to_message,
     usage_kwargs,
 )
-from ._settings import SolarConnection
 from .chatml import chatml_prompt
 
 if TYPE_CHECKING:
@@ -64,12 +63,12 @@ if TYPE_CHECKING:
 
     from llama_index.core.tools.types import BaseTool
 
-    from solar_api._init_typing import ALSO
+    from solar_api.integration import ALSO
 
 __all__ = ["Solar"]
 
 
-class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
+class Solar(FunctionCallingLLM, Connection, ChatParams):
     """Upstage Solar chat models, and any OpenAI-compatible server, in LlamaIndex.
 
     Example::
@@ -93,26 +92,16 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
 
     _model_words = (("model",), "chat")
     _extra_words_into = "additional_kwargs"
+    _also_accepted = ("model_kwargs",)
 
     model: str = Field(
         default="solar-mini4", description="The model name; default: the provider's."
     )
     # temperature, max_tokens, top_p, the penalties and seed: from SamplingParams.
-    stop: list[str] | None = None
-    logprobs: bool | None = None
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    logit_bias: dict[str, int] | None = None
-    reasoning_effort: str | None = Field(
-        default=None,
-        description="For reasoning models; values differ per model (solar-pro4/mini4: none, "
-        "minimal, low, medium, high, xhigh, max; solar-pro3: low, medium, high). Another "
-        "word of that scale is sent as the model's nearest, with a warning.",
-    )
+    stop: StopList = None
+    # logprobs, top_logprobs, logit_bias, reasoning_effort, top_k: from ChatParams.
     response_format: dict[str, Any] | None = Field(
         default=None, description='Sent as is, e.g. {"type": "json_object"}.'
-    )
-    top_k: int | None = Field(
-        default=None, ge=1, description="Sent as is, for servers that take it."
     )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict,
@@ -152,15 +141,13 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
         if isinstance(values, dict):
             if "model_kwargs" in values and "additional_kwargs" not in values:
                 values = {**values, "additional_kwargs": values.pop("model_kwargs")}
-            if isinstance(values.get("stop"), str):
-                values = {**values, "stop": [values["stop"]]}
             if values.get("messages_to_prompt") is None:
                 # Completion models (Julep's samantha) read ChatML (seed 004).
                 values = {**values, "messages_to_prompt": chatml_prompt}
         return values
 
     @model_validator(mode="after")
-    def _setup_clients(self) -> Solar:
+    def _check_extras(self) -> Solar:
         extras = dict(self.additional_kwargs)
         extra_body = extras.pop("extra_body", None)
         check_extra_fields(
@@ -168,7 +155,6 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
             self._param_names(),
             [("additional_kwargs", extras), ("additional_kwargs['extra_body']", extra_body)],
         )
-        self._connect()
         self._counter = token_counter(self.tokenizer)
         return self
 
@@ -211,12 +197,8 @@ class Solar(FunctionCallingLLM, SolarConnection, SamplingParams):
             "model": self.model,
             **self.sampling_values(),
             "stop": self.stop or None,
-            "logprobs": self.logprobs,
-            "top_logprobs": self.top_logprobs,
-            "logit_bias": self.logit_bias,
-            "reasoning_effort": self.reasoning_effort,
+            **self.chat_values(),
             "response_format": self.response_format,
-            "top_k": self.top_k,
         }
         out = {k: v for k, v in params.items() if v is not None}
         # additional_kwargs={"extra_body": {...}} and a call's extra_body= / model_kwargs=

@@ -10,17 +10,16 @@ import logging
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
-from pydantic_core import PydanticSerializationError
 
 from ._bounded import DEFAULT_MAX_RESPONSE_BYTES
 from ._header_checks import check_api_key, check_default_headers
 from ._pickling import PickledEndpoint
+from ._validation import first_error
 from ._version import __version__
 from .errors import (
     APIResponseValidationError,
@@ -30,23 +29,20 @@ from .errors import (
     connection_error,
     status_error_from_response,
 )
-from .providers._adapt import adapt_body
-from .providers._downgrade import (
-    apply_downgrade,
-    find_downgrade,
-    forced_choice_missed,
-    is_validation_error,
-)
 from .providers._fixes import sent_named, sent_required
 from .providers._learned import STORE
-from .providers._model_params import apply_model_params
-from .providers._one_of import ONE_OF, sent_one_of, unwrap_calls
 from .providers._presets import Provider, ResolvedEndpoint, resolve_endpoint
-from .providers._reasoning import check_reasoning_effort
-from .providers._registry import ModelInfo, get_model_info
+from .providers._registry import ModelInfo, get_model_info, retirement_of
 from .providers._server_kind import LLAMA_SERVER, kind_of_reply, props_lessons, props_url
-from .providers._tool_as_json import as_tool_calls, emulated_tool
 from .providers.capabilities import capability
+from .providers.lessons import (
+    lesson_from_refusal,
+    lesson_from_reply,
+    sent_body,
+    sent_differently,
+)
+from .providers.replies import ChatChunkHooks, restore_completion
+from .providers.shaping import shape_body, with_lessons
 from .ratelimit import RateLimiter
 from .response_info import kept_headers
 from .retry import RetryPolicy
@@ -59,12 +55,8 @@ from .types import (
     CompletionRequest,
     EmbeddingRequest,
     ResponseModel,
-    StreamOptions,
     WireModel,
 )
-
-if TYPE_CHECKING:
-    from .connection import Connection
 
 __all__ = ["DEFAULT_TIMEOUT", "PROPS_TIMEOUT", "BaseClient"]
 
@@ -118,7 +110,12 @@ class BaseClient(Generic[H]):
         rate_limiter: RateLimiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        endpoint: ResolvedEndpoint | None = None,
     ) -> None:
+        """``endpoint``: an already resolved provider, URL and key (what
+        `solar_api.connection.Connection` hands the two clients it builds), in place of
+        ``api_key``/``base_url``/``provider``; it also says which of them were given, which
+        pickles depend on."""
         for word, value in (
             ("max_response_bytes", max_response_bytes),
             ("max_event_bytes", max_event_bytes),
@@ -137,9 +134,11 @@ class BaseClient(Generic[H]):
             "trust_env": trust_env,
         }
         pool_options(**self._pool_settings)
-        self._endpoint: ResolvedEndpoint = resolve_endpoint(
-            provider=provider, base_url=base_url, api_key=api_key
-        )
+        if endpoint is None:
+            endpoint = resolve_endpoint(provider=provider, base_url=base_url, api_key=api_key)
+        elif (api_key, base_url, provider) != (None, None, None):
+            raise TypeError("endpoint: give it alone, or api_key/base_url/provider instead")
+        self._endpoint: ResolvedEndpoint = endpoint
         # Checked before any request: a bad key or header is named, its value never shown.
         key = self._endpoint.api_key
         env = self._endpoint.provider.api_key_env
@@ -163,7 +162,7 @@ class BaseClient(Generic[H]):
                 f"rate_limiter: got {type(rate_limiter).__name__}; expected a "
                 "solar_api.ratelimit.RateLimiter (InMemoryRateLimiter or RedisRateLimiter)"
             )
-        # Taken before every attempt, settled after it (see _send and ratelimit.py).
+        # Taken before every attempt, settled after it (see _send and solar_api/ratelimit/).
         self.rate_limiter = rate_limiter
         self._warned_single_turn: set[str] = set()
         # Adaptations already logged at WARNING (once per client and field).
@@ -176,37 +175,6 @@ class BaseClient(Generic[H]):
         }
         self._user_http = http_client
         self._reset_transport()
-
-    @classmethod
-    def from_connection(
-        cls,
-        connection: Connection,
-        endpoint: ResolvedEndpoint,
-        http_client: H | None,
-        rate_limiter: RateLimiter | None,
-    ) -> Self:
-        """A client for an adapter's `connection`, on the `endpoint` it resolved."""
-        client = cls(
-            api_key=endpoint.api_key,
-            base_url=endpoint.base_url,
-            provider=endpoint.provider.name,
-            timeout=connection.timeout,
-            max_retries=connection.max_retries,
-            retry_policy=connection.retry_policy,
-            default_headers=connection.default_headers,
-            http_client=http_client,
-            proxy=connection.proxy,
-            verify=True if connection.verify is None else connection.verify,
-            cert=connection.cert,
-            trust_env=connection.trust_env,
-            rate_limiter=rate_limiter,
-            max_response_bytes=connection.max_response_bytes,
-            max_event_bytes=connection.max_event_bytes,
-        )
-        # Where each value came from (given or read from the environment), which the
-        # client's pickles and its owner's depend on.
-        client._endpoint = endpoint
-        return client
 
     _user_http: H | None
 
@@ -245,6 +213,11 @@ class BaseClient(Generic[H]):
         return self._endpoint.base_url
 
     @property
+    def endpoint(self) -> ResolvedEndpoint:
+        """Provider, URL and key as resolved, and which of them were given."""
+        return self._endpoint
+
+    @property
     def api_key(self) -> SecretStr | None:
         return self._endpoint.api_key
 
@@ -261,8 +234,8 @@ class BaseClient(Generic[H]):
 
     @property
     def _learned(self) -> frozenset[str]:
-        """What this server rejected or ignored (downgrade.py), shared by every client of
-        the base URL in the process (learned.py); applied to every later request."""
+        """What this server rejected or ignored (_downgrade.py), shared by every client of
+        the base URL in the process (_learned.py); applied to every later request."""
         return STORE.labels(self.base_url)
 
     # -- requests ---------------------------------------------------------------
@@ -287,7 +260,7 @@ class BaseClient(Generic[H]):
         # An absolute URL, so a user-supplied http client's own base_url never applies
         # and the key goes only to the configured host.
         if body is not None:
-            body = apply_downgrade(body, self._learned)
+            body = with_lessons(body, self._learned)  # shaping's last stage, per attempt
         content = (
             json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             if body is not None
@@ -299,7 +272,11 @@ class BaseClient(Generic[H]):
         if http is not self._user_http and not http.cookies:
             # Our own pool adds only httpx's default headers, the same for every pool we
             # make, so the merged headers are computed once: the request is then what
-            # build_request makes, without re-parsing the URL and re-merging headers.
+            # build_request makes (tests/unit/core/test_connection_reuse.py checks it),
+            # without re-parsing the URL and re-merging headers. Kept for its cost: 17-33
+            # us per request against 41-64 us through build_request on the same pool
+            # (timeit minima, 2 shared cores), ~5% of bench-quick's 429 us per call. The
+            # bench's no-network column passes http_client, so it takes build_request.
             headers = self._own_headers.get(stream)
             if headers is None:
                 headers = httpx.Headers(http.headers)
@@ -350,16 +327,16 @@ class BaseClient(Generic[H]):
             self._log_attempt(request, type(error).__name__, attempt)
             if attempt < self.max_retries:
                 return self.retry.delay(attempt)
-            raise connection_error(error, request, provider=self.provider.name) from error
+            raise connection_error(error, request, hint=self.provider.unreachable_hint) from error
         assert response is not None
         self._log_attempt(request, str(response.status_code), attempt)
-        if body is not None and self._learn(request, response):
+        if body is not None and self._learn_from_refusal(request, response) is not None:
             return None
         retryable = self.retry.is_retryable_status(response.status_code)
         over = self.retry.over_cap(response.headers) if retryable else None
         if retryable and over is None and attempt < self.max_retries:
             return self.retry.delay(attempt, response.headers)
-        final = status_error_from_response(response)
+        final = status_error_from_response(response, retirement=retirement_of)
         hint = _configuration_hint(final, self._endpoint)
         if over is not None:
             # Not replaced by a short back-off: that would hit a server that asked for
@@ -371,23 +348,14 @@ class BaseClient(Generic[H]):
             )
         raise final.with_hint(hint) if hint else final
 
-    def _learn(self, request: httpx.Request, response: httpx.Response) -> bool:
-        """True when the error names a field of the body as sent: it is learned, and the
-        request is sent again without it (each field at most once, as it is then gone)."""
+    def _learn_from_refusal(self, request: httpx.Request, response: httpx.Response) -> str | None:
+        """The lesson when the error names a field of the body as sent (providers/
+        lessons.py): it is kept for the server, and the request is sent again without it
+        (each field at most once, as it is then gone); None when it teaches nothing."""
         status, text = response.status_code, response.text
-        # A 500 counts only when it reads as a validation error (llama-cpp-python's
-        # server answers a body it cannot parse that way); other 5xx are retried.
-        if status not in (400, 422) and not (status == 500 and is_validation_error(text)):
-            return False
-        try:
-            sent = json.loads(request.content)
-        except ValueError:
-            return False
-        # Judged on the body as sent, not on what is learned now: another client of the
-        # same server may have learned the field while this request was on its way.
-        label = find_downgrade(sent, text, set())
+        label = lesson_from_refusal(status, text, request.content)
         if label is None:
-            return False
+            return None
         if STORE.add(self.base_url, label):
             logger.warning(
                 "%s rejected %r (%s %s); sending requests without it from now on",
@@ -396,7 +364,7 @@ class BaseClient(Generic[H]):
                 status,
                 " ".join(text.split())[:200],
             )
-        return True
+        return label
 
     def _learn_kind(self, kind: str | None, evidence: str) -> None:
         """Remember what kind of server this is, with the lessons the kind carries."""
@@ -421,11 +389,12 @@ class BaseClient(Generic[H]):
         if the body would now go out differently (`_sent_differently`)."""
         self._learn_kind(kind_of_reply(completion), "a 'timings' field in its reply")
         try:
-            sent: dict[str, Any] = json.loads(response.request.content)
-        except (RuntimeError, ValueError):
+            content = response.request.content
+        except RuntimeError:  # a response made without a request (tests, replays)
             return None
-        label = forced_choice_missed(sent, _calls_a_tool(completion))
-        if label is None:
+        sent = sent_body(content)
+        label = None if sent is None else lesson_from_reply(sent, _calls_a_tool(completion))
+        if sent is None or label is None:
             return None
         if STORE.add(self.base_url, label):
             form = "tool_choice 'required'" if label == "tool_choice_required" else "a named tool"
@@ -442,11 +411,8 @@ class BaseClient(Generic[H]):
         last chunk), and a forced call it did not make, for the next requests (a stream
         already read is not sent again)."""
         self._learn_kind(kind, "a 'timings' field in its stream")
-        try:
-            body = json.loads(sent)
-        except ValueError:
-            return
-        label = forced_choice_missed(body, called_tool)
+        body = sent_body(sent)
+        label = None if body is None else lesson_from_reply(body, called_tool)
         if label is not None and STORE.add(self.base_url, label):
             logger.warning(
                 "%s streamed no tool call for a forced one; from the next request on, "
@@ -458,7 +424,15 @@ class BaseClient(Generic[H]):
     def _sent_differently(self, sent: dict[str, Any]) -> bool:
         """Whether `sent` would now go out changed by what is learned (each resend is paid
         for by a new lesson, so a request is sent at most three times)."""
-        return apply_downgrade(sent, self._learned) != sent
+        return sent_differently(sent, self._learned)
+
+    def _chat_stream_hooks(self, response: httpx.Response) -> ChatChunkHooks:
+        """What a chat stream's chunks need on this server, and what they teach it."""
+        try:
+            sent = response.request.content
+        except RuntimeError:  # a response made without a request (tests, replays)
+            sent = b""
+        return ChatChunkHooks(sent, self._learn_from_stream)
 
     def _props_wanted(self, body: dict[str, Any]) -> str | None:
         """llama-server's ``/props`` URL, when a body forcing a tool call goes to a server
@@ -500,7 +474,7 @@ class BaseClient(Generic[H]):
     ) -> dict[str, Any]:
         req = _build_request(ChatCompletionRequest, request, params)
         self._check_turns(req)
-        return self._stream_fields(req, stream, include_usage)
+        return self._shape(req, stream, include_usage)
 
     def _check_turns(self, req: ChatCompletionRequest) -> None:
         # Models tuned for single turns (NIM's solar-10.7b-instruct) still answer a
@@ -529,45 +503,26 @@ class BaseClient(Generic[H]):
         include_usage: bool | None = None,
     ) -> dict[str, Any]:
         req = _build_request(CompletionRequest, request, params)
-        return self._stream_fields(req, stream, include_usage)
+        return self._shape(req, stream, include_usage)
 
-    def _stream_fields(
+    def _shape(
         self,
         req: ChatCompletionRequest | CompletionRequest,
         stream: bool,
         include_usage: bool | None,
     ) -> dict[str, Any]:
+        """The body for this server before its lessons (providers/shaping.py: those are
+        applied to every attempt, by `_build_request`)."""
         info = get_model_info(req.model)
         self._note_retiring(info)
-        overrides = info.overrides
-        profile = replace(self.provider, **overrides) if overrides else self.provider
-        try:
-            wire = req.to_wire()
-        except PydanticSerializationError as exc:
-            named: list[str] = [
-                f for f in ("tools", "messages", "response_format") if getattr(req, f, None)
-            ]
-            raise ValueError(
-                f"request: a value is not JSON-serializable ({exc}); check "
-                f"{', '.join([*named, 'model_kwargs'])}: they must hold plain JSON values"
-            ) from None
-        body = adapt_body(wire, profile, self._warned_adapted)
-        body = check_reasoning_effort(body, info, self._warned_adapted)
-        if stream:
-            body["stream"] = True
-            # Usage on streams is asked for by default where the provider (and the
-            # model's parameter list) takes it; include_usage=False (or an explicit
-            # stream_options) turns that off.
-            if include_usage is None:
-                include_usage = self.provider.stream_usage and (
-                    info.params is None or "stream_options" in info.params
-                )
-            if req.stream_options is None and include_usage:
-                body["stream_options"] = StreamOptions(include_usage=True).to_wire()
-        else:
-            body.pop("stream", None)
-            body.pop("stream_options", None)
-        return apply_model_params(body, info, self.provider.name, self._warned_adapted)
+        return shape_body(
+            req,
+            self.provider,
+            info,
+            stream=stream,
+            include_usage=include_usage,
+            warned=self._warned_adapted,
+        )
 
     def _note_retiring(self, info: ModelInfo) -> None:
         """Warn once per process about a model its provider will retire soon (Upstage's
@@ -599,11 +554,9 @@ class BaseClient(Generic[H]):
         try:
             parsed = model.model_validate_json(response.content)
         except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"])
             raise APIResponseValidationError(
                 f"The {response.status_code} response is not a valid {model.__name__}"
-                f" ({where + ': ' if where else ''}{err['msg']})",
+                f" ({first_error(exc)})",
                 body=response.text[:500],
                 response=response,
             ) from None
@@ -656,18 +609,10 @@ def _configuration_hint(error: APIStatusError, endpoint: ResolvedEndpoint) -> st
 
 
 def _parse_chat(response: httpx.Response) -> ChatCompletion:
-    """A chat reply; the JSON answer to an emulated forced call (providers/_tool_as_json.py)
-    becomes the tool call, and calls of the stand-in tool of a "required" choice over
-    several tools (providers/_one_of.py) become calls of the tools they name."""
+    """A chat reply, as the caller's own request would have been answered (what shaping
+    changed to force a tool call undone: providers/replies.py)."""
     completion = BaseClient._parse(ChatCompletion, response)
-    content = response.request.content
-    emulated = emulated_tool(content)
-    if emulated is not None:
-        as_tool_calls(completion, emulated)
-    if emulated == ONE_OF or sent_one_of(content):
-        for choice in completion.choices:
-            if choice.message.tool_calls:
-                unwrap_calls(choice.message.tool_calls)
+    restore_completion(completion, response.request.content)
     return completion
 
 

@@ -49,7 +49,11 @@ class PickledEndpoint:
             resolve_endpoint(provider=self.provider, base_url=self.base_url), owner
         )
 
-    def reread_key(self, endpoint: ResolvedEndpoint, owner: str) -> ResolvedEndpoint:
+    def reread_key(
+        self, endpoint: ResolvedEndpoint, owner: str, *, stacklevel: int = 4
+    ) -> ResolvedEndpoint:
+        """`endpoint` with a given key read again; `stacklevel` points the warning at the
+        code that loaded the pickle."""
         if self.key_env is None or endpoint.api_key is not None:
             return endpoint
         value = os.environ.get(self.key_env)
@@ -60,6 +64,6 @@ class PickledEndpoint:
             f"{self.key_env} is not set here: its requests will raise MissingAPIKeyError "
             f"until {self.key_env} is set before loading",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
         return replace(endpoint, missing_key_env=self.key_env)

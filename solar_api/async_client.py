@@ -151,8 +151,8 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
         response = await self._send("POST", "/chat/completions", body, stream=False)
         completion = _parse_chat(response)
         for _ in range(2):
-            # A forced tool call answered without one: learned, then once more in the
-            # form this server enforces (downgrade.py), or emulated (_tool_as_json.py).
+            # A forced tool call answered without one: learned (providers/lessons.py),
+            # then once more in the form this server enforces, or emulated.
             sent = self._missed_forced_call(response, completion)
             if sent is None:
                 break
@@ -180,7 +180,7 @@ class AsyncSolarClient(BaseClient[httpx.AsyncClient], AsyncClosing):
             ChatCompletionChunk,
             owner=self,
             max_event_bytes=self.max_event_bytes,
-            lesson=self._learn_from_stream,
+            hooks=self._chat_stream_hooks(response),
         )
 
     async def complete(

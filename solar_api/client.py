@@ -150,8 +150,8 @@ class SolarClient(BaseClient[httpx.Client], Closing):
         response = self._send("POST", "/chat/completions", body, stream=False)
         completion = _parse_chat(response)
         for _ in range(2):
-            # A forced tool call answered without one: learned, then once more in the
-            # form this server enforces (downgrade.py), or emulated (_tool_as_json.py).
+            # A forced tool call answered without one: learned (providers/lessons.py),
+            # then once more in the form this server enforces, or emulated.
             sent = self._missed_forced_call(response, completion)
             if sent is None:
                 break
@@ -174,12 +174,13 @@ class SolarClient(BaseClient[httpx.Client], Closing):
         """POST /chat/completions with ``stream: true``; retried only before the first byte."""
         body = self.chat_body(request, params, stream=True, include_usage=include_usage)
         self._read_props(body)
+        response = self._send("POST", "/chat/completions", body, stream=True)
         return Stream(
-            self._send("POST", "/chat/completions", body, stream=True),
+            response,
             ChatCompletionChunk,
             owner=self,
             max_event_bytes=self.max_event_bytes,
-            lesson=self._learn_from_stream,
+            hooks=self._chat_stream_hooks(response),
         )
 
     def complete(

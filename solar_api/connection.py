@@ -4,14 +4,18 @@ LangChain's and LlamaIndex's classes (``ChatSolar``, ``Solar``, the embeddings, 
 summarizers) inherit `Connection`, so each word (key, base URL, provider, timeout,
 retries, headers, proxy, TLS, HTTP clients, rate limiter) has one type, one default and
 one description, and every word the clients take can be given to every adapter.
-`Connection` builds the pair of clients its owner sends on (`SolarClient.from_connection`).
+
+`Connection` owns what follows from those words: it resolves them once (reading the
+environment), builds the pair of clients its owner sends on through their public
+constructor, refuses or moves unknown words, fills in the provider's default model, and
+pickles (the key never travels). The arrows run one way: the clients know nothing of
+`Connection`, and `Connection` nothing of LangChain or LlamaIndex.
 
 Example::
 
     from solar_api.connection import Connection
 
     conn = Connection(base_url="http://127.0.0.1:8080/v1", timeout=30)
-    conn._connect()
     conn.list_models()
 """
 
@@ -19,8 +23,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Generic, SupportsIndex, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    SupportsIndex,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import httpx
 from pydantic import (
@@ -30,21 +43,29 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from ._base_client import coerce_timeout
 from ._bounded import DEFAULT_MAX_RESPONSE_BYTES
-from ._pickling import PickledEndpoint
+from ._pickling import PickledEndpoint, key_variable
 from ._words import move_unknown_words
 from .async_client import AsyncSolarClient
 from .client import SolarClient
 from .providers import ProviderName, resolve_endpoint
+from .providers._defaults import ModelKind, fill_default_model
+from .providers._presets import ResolvedEndpoint
 from .ratelimit import RateLimiter, solar_rate_limiter
 from .retry import RetryPolicy
 from .sse import DEFAULT_MAX_EVENT_BYTES
 
 __all__ = ["Connection"]
+
+# The validation-context key under which `Connection.sharing_clients_of` passes the
+# connection whose clients a new object sends on.
+_SHARED_CLIENTS = "solar_api.connection.shared_clients"
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -98,9 +119,7 @@ class _on_class_or_instance(Generic[R]):  # lower case: used as a decorator
 
         def connect(words: dict[str, Any]) -> Connection:
             move_unknown_words(f"{name}()", words, Connection.model_fields, into=None)
-            connection = Connection(**words)
-            connection._connect()
-            return connection
+            return Connection(**words)
 
         if inspect.iscoroutinefunction(method):
 
@@ -240,45 +259,120 @@ class Connection(BaseModel):
             coerce_timeout(value)  # a ValueError naming timeout and what it takes
         return value
 
-    def _connect(self) -> None:
-        """Resolve provider, URL and key (reading the environment) and build the clients."""
-        endpoint = resolve_endpoint(
-            provider=self.provider, base_url=self.base_url, api_key=self.api_key
+    # -- what the words mean for a class: unknown words, default model ----------------
+    # The words a class's model is given by, and which provider default it takes when
+    # none is given (providers/_defaults.py); None: the class has no model word.
+    _model_words: ClassVar[tuple[tuple[str, ...], ModelKind] | None] = None
+    # Where unknown constructor words go, with a warning (langchain-openai's
+    # ``model_kwargs``, LlamaIndex's ``additional_kwargs``); None: they are refused.
+    _extra_words_into: ClassVar[str | None] = None
+    # Words accepted besides the fields (handled by the class itself).
+    _also_accepted: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_words_and_default_model(cls, values: Any) -> Any:
+        values = move_unknown_words(
+            cls.__name__,
+            values,
+            cls.model_fields,
+            into=cls._extra_words_into,
+            also_accepted=cls._also_accepted,
         )
+        if cls._model_words is not None:
+            values = fill_default_model(values, *cls._model_words)
+        return values
+
+    # -- the clients ------------------------------------------------------------------
+    # An after-validator, not model_post_init: pydantic gives a class whose framework base
+    # has private attributes a model_post_init of its own that does not call the others'
+    # (LangChain's BaseTool), while every base's validators run, the bases' first.
+    @model_validator(mode="after")
+    def _connect_clients(self, info: ValidationInfo) -> Self:
+        shared = info.context.get(_SHARED_CLIENTS) if isinstance(info.context, dict) else None
+        if isinstance(shared, Connection):
+            self._client, self._async_client = shared._client, shared._async_client
+            return self
+        # Provider, URL and key resolved once (reading the environment) for both clients.
+        self._connect_to(
+            resolve_endpoint(provider=self.provider, base_url=self.base_url, api_key=self.api_key)
+        )
+        return self
+
+    def _connect_to(self, endpoint: ResolvedEndpoint) -> None:
         # One limiter for both clients: sync and async calls draw on one budget.
-        limiter = solar_rate_limiter(self.rate_limiter)
-        self._client = SolarClient.from_connection(self, endpoint, self.http_client, limiter)
-        self._async_client = AsyncSolarClient.from_connection(
-            self, endpoint, self.http_async_client, limiter
-        )
+        words: dict[str, Any] = {
+            "endpoint": endpoint,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "retry_policy": self.retry_policy,
+            "default_headers": self.default_headers,
+            "proxy": self.proxy,
+            "verify": True if self.verify is None else self.verify,
+            "cert": self.cert,
+            "trust_env": self.trust_env,
+            "rate_limiter": solar_rate_limiter(self.rate_limiter),
+            "max_response_bytes": self.max_response_bytes,
+            "max_event_bytes": self.max_event_bytes,
+        }
+        self._client = SolarClient(http_client=self.http_client, **words)
+        self._async_client = AsyncSolarClient(http_client=self.http_async_client, **words)
         self.api_key = endpoint.api_key
         self.base_url = endpoint.base_url
 
-    # -- pickling (see _pickling.py): the adapters' __getstate__ use _pickled_fields ----
-    def _pickled_fields(self) -> dict[str, Any]:
-        """The fields a pickle carries in place of the live ones: the resolved provider,
-        the base URL only if it was given, no key and no HTTP clients."""
-        pickled = PickledEndpoint.of(self._client._endpoint)
-        return {
+    @property
+    def client(self) -> SolarClient:
+        """The sync client this object sends on (`solar_api.SolarClient`)."""
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncSolarClient:
+        """The async client this object sends on (`solar_api.AsyncSolarClient`)."""
+        return self._async_client
+
+    @classmethod
+    def sharing_clients_of(cls, owner: Connection, /, **fields: Any) -> Self:
+        """An object of this class on `owner`'s connection words that sends on `owner`'s
+        clients (their pools, limiter and what they learned), with `fields` besides.
+
+        A summarizer's inner chat model is one: ``ChatSolar.sharing_clients_of(summarizer,
+        model="solar-mini4")``.
+        """
+        clash = sorted(set(fields) & set(Connection.model_fields))
+        if clash:
+            raise TypeError(
+                f"{cls.__name__}.sharing_clients_of(): {', '.join(clash)} are the owner's "
+                "connection words; make a new object to connect elsewhere"
+            )
+        words = {name: getattr(owner, name) for name in Connection.model_fields}
+        return cls.model_validate({**words, **fields}, context={_SHARED_CLIENTS: owner})
+
+    @property
+    def api_key_env(self) -> str:
+        """The environment variable a pickled or serialized copy reads its key from."""
+        return key_variable(self._client.provider)
+
+    # -- pickling (see _pickling.py) ---------------------------------------------------
+    # A pickle carries the fields, with the resolved provider, the base URL only if it was
+    # given, no key and no HTTP clients; it is loaded by building the object again (its
+    # validators, clients and private attributes) from those fields, for every framework.
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()  # LlamaIndex's drops what does not pickle
+        pickled = PickledEndpoint.of(self._client.endpoint)
+        fields = {
+            **state["__dict__"],
             "provider": pickled.provider,
             "base_url": pickled.base_url,
             "api_key": None,
             "http_client": None,
             "http_async_client": None,
         }
+        return {**state, "__dict__": fields, "__pydantic_private__": None}
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         # The pickle also says whether a key was given (to read it again on load).
-        key_env = PickledEndpoint.of(self._client._endpoint).key_env
+        key_env = PickledEndpoint.of(self._client.endpoint).key_env
         return (_unpickle, (type(self), self.__getstate__(), key_env))
-
-    def _reread_key(self, key_env: str) -> None:
-        pickled = PickledEndpoint(provider=self.provider_name, base_url=None, key_env=key_env)
-        endpoint = pickled.reread_key(self._client._endpoint, type(self).__name__)
-        for client in (self._client, self._async_client):
-            client._endpoint = replace(endpoint)
-            client._own_headers = {}
-        self.api_key = endpoint.api_key
 
     @property
     def provider_name(self) -> str:
@@ -335,7 +429,14 @@ class Connection(BaseModel):
 
 def _unpickle(cls: type[Connection], state: dict[str, Any], key_env: str | None) -> Connection:
     obj = cls.__new__(cls)
-    obj.__setstate__(state)  # type: ignore[attr-defined]  # the adapter's (pydantic's)
+    cls.__init__(obj, **state["__dict__"])
+    fields_set = state.get("__pydantic_fields_set__")
+    if fields_set is not None:  # what the original was given, not all the pickled fields
+        object.__setattr__(obj, "__pydantic_fields_set__", set(fields_set))
     if key_env is not None:
-        obj._reread_key(key_env)
+        # A key that was given is read again from the provider's variable, else warned of.
+        pickled = PickledEndpoint(provider=obj.provider_name, base_url=None, key_env=key_env)
+        endpoint = pickled.reread_key(obj._client.endpoint, cls.__name__, stacklevel=3)
+        if endpoint is not obj._client.endpoint:
+            obj._connect_to(endpoint)
     return obj

@@ -35,6 +35,7 @@ import copy
 import json
 import re
 import ssl
+from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -106,13 +107,6 @@ def _request_id(response: httpx.Response | None) -> str | None:
     return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
-_LOCAL_HINT = (
-    "the local backend is not running (or SOLAR_LOCAL_BASE_URL is stale): start it with "
-    "`python -m solar_api.local serve`, or run your code inside "
-    "`with solar_api.local.LocalServer(): ...`"
-)
-
-
 # What a send or a body read raises when the transport failed: httpx's errors, and
 # ssl.SSLError, which httpx's async pool (httpcore over anyio) lets out of a read
 # unwrapped, e.g. a TLS 1.3 server's "certificate required" alert, which arrives after the
@@ -134,15 +128,16 @@ def as_transport_error(
 
 
 def connection_error(
-    exc: httpx.TransportError, request: httpx.Request, *, provider: str
+    exc: httpx.TransportError, request: httpx.Request, *, hint: str | None = None
 ) -> APIConnectionError:
-    """The typed error for a request that got no response, naming where it went."""
+    """The typed error for a request that got no response, naming where it went; `hint`
+    (the provider's ``unreachable_hint``) follows a refused connection."""
     target = request_target(request)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out: {target}", request=request)
     message = f"Connection error: {exc} ({target})"
-    if provider == "local" and isinstance(exc, httpx.ConnectError):
-        message = f"{message}; {_LOCAL_HINT}"
+    if hint is not None and isinstance(exc, httpx.ConnectError):
+        message = f"{message}; {hint}"
     return APIConnectionError(message, request=request)
 
 
@@ -424,8 +419,16 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_from_response(response: httpx.Response) -> APIStatusError:
-    """Build the typed error for a non-success response whose body has been read."""
+# A model's retirement as the caller's registry knows it: (retirement date, successor), or
+# None for a model that is not retiring. The errors module reads no registry itself.
+Retirement = Callable[[str], "tuple[str, str | None] | None"]
+
+
+def status_error_from_response(
+    response: httpx.Response, *, retirement: Retirement | None = None
+) -> APIStatusError:
+    """Build the typed error for a non-success response whose body has been read;
+    `retirement` tells a retired model's refusal (a `RetiredModelError`) from others."""
     text = response.text
     body: Any
     try:
@@ -445,8 +448,8 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
         )
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
     error = cls(response=response, body=body)
-    if status in (400, 404):
-        retired = _retired_model_error(error, response, body)
+    if status in (400, 404) and retirement is not None:
+        retired = _retired_model_error(error, response, body, retirement)
         if retired is not None:
             return retired
     if cls is BadRequestError and error.is_context_length_error:
@@ -467,10 +470,8 @@ _MODEL_REFUSED_RE = re.compile(
 
 
 def _retired_model_error(
-    error: APIStatusError, response: httpx.Response, body: Any
+    error: APIStatusError, response: httpx.Response, body: Any, retirement: Retirement
 ) -> RetiredModelError | None:
-    from .providers._registry import MODELS  # data only; kept lazy as errors load first
-
     if error.is_context_length_error or not _MODEL_REFUSED_RE.match(error.message or ""):
         return None
     try:
@@ -478,16 +479,16 @@ def _retired_model_error(
     except (RuntimeError, ValueError):  # a response built by hand, or a non-JSON body
         return None
     model = sent.get("model") if isinstance(sent, dict) else None
-    info = MODELS.get(model) if isinstance(model, str) else None
-    if info is None or info.retires is None:
+    if not isinstance(model, str) or (retiring := retirement(model)) is None:
         return None
+    retired_on, successor = retiring
     cls = RetiredModelNotFound if response.status_code == 404 else RetiredModelBadRequest
     return cls(
         response=response,
         body=body,
-        model=info.name,
-        retired_on=info.retires,
-        successor=info.successor,
+        model=model,
+        retired_on=retired_on,
+        successor=successor,
     )
 
 

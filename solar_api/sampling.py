@@ -7,11 +7,21 @@ inherit them from here so a bound or a description is changed in one place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-__all__ = ["SamplingParams"]
+__all__ = ["ChatParams", "SamplingParams", "StopList", "stop_list"]
+
+
+def stop_list(stop: Any) -> Any:
+    """A bare ``stop`` string as the one-item list the adapters hold (the wire takes
+    either); any other value as given, for its field to judge."""
+    return [stop] if isinstance(stop, str) else stop
+
+
+# The adapters' ``stop`` field: a list of strings, or one string taken as a list of one.
+StopList = Annotated[list[str] | None, BeforeValidator(stop_list)]
 
 
 class SamplingParams(BaseModel):
@@ -50,4 +60,43 @@ class SamplingParams(BaseModel):
         """The sampling fields that are set (not None), for a request's parameters."""
         # SamplingParams.model_fields, not type(self)'s: only the shared fields.
         values = {name: getattr(self, name) for name in SamplingParams.model_fields}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class ChatParams(SamplingParams):
+    """The chat-request fields the chat adapters (LangChain's ``ChatSolar``, LlamaIndex's
+    ``Solar``) take besides sampling, declared once with their bounds."""
+
+    logprobs: bool | None = Field(
+        default=None,
+        description="Return log probabilities of the output tokens (LangChain: in "
+        'response_metadata["logprobs"]).',
+    )
+    top_logprobs: int | None = Field(
+        default=None, ge=0, le=20, description="With logprobs: the likeliest tokens per place."
+    )
+    logit_bias: dict[str, int] | None = Field(
+        default=None, description="Token id (as a string) to a bias from -100 to 100."
+    )
+    # Values per model from Upstage's docs (docs/capabilities/generate/reasoning, read
+    # 2026-12-06); checked per model in providers/_reasoning.py.
+    reasoning_effort: str | None = Field(
+        default=None,
+        description="For reasoning models; the values differ per model: solar-pro4 and "
+        "solar-mini4 take none, minimal (both: off), low, medium, high, xhigh, max, and "
+        "reason only when asked; solar-pro3 takes low, medium, high. Another word of that "
+        "scale is sent as the model's nearest (with a warning); a model that does not "
+        "reason refuses it before any request.",
+    )
+    top_k: int | None = Field(
+        default=None,
+        ge=1,
+        description="Sample from the k likeliest tokens; sent as is, for servers that take "
+        "it (vLLM, llama.cpp, NIM-hosted models).",
+    )
+
+    def chat_values(self) -> dict[str, Any]:
+        """The chat fields above that are set (not None); `sampling_values` has the rest."""
+        names = ChatParams.model_fields.keys() - SamplingParams.model_fields.keys()
+        values = {name: getattr(self, name) for name in sorted(names)}
         return {name: value for name, value in values.items() if value is not None}

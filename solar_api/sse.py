@@ -12,12 +12,12 @@ the line ends, so a long line costs time linear in its length.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from .errors import ResponseTooLargeError
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent", "aiter_sse", "iter_sse"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder", "ServerSentEvent", "iter_sse"]
 
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
@@ -166,12 +166,3 @@ def iter_sse(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
     for chunk in chunks:
         yield from decoder.feed(chunk)
     yield from decoder.flush()
-
-
-async def aiter_sse(chunks: AsyncIterator[bytes]) -> AsyncIterator[ServerSentEvent]:
-    decoder = SSEDecoder()
-    async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.flush():
-        yield event

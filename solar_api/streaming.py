@@ -9,13 +9,14 @@ the caller knows the text it has is partial, and nothing retries it behind its b
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from pydantic import ValidationError
 
 from ._closing import AsyncClosing, Closing
+from ._validation import first_error
 from .errors import (
     TRANSPORT_ERRORS,
     APIResponseValidationError,
@@ -26,21 +27,10 @@ from .errors import (
     as_transport_error,
     response_target,
 )
-from .providers._one_of import ONE_OF, OneOfStream, sent_one_of
-from .providers._server_kind import kind_of_reply
-from .providers._tool_as_json import ToolAsJsonStream, emulated_tool
 from .sse import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEDecoder
 from .types import ChatCompletionChunk
 
-__all__ = ["AsyncStream", "Stream", "StreamLesson"]
-
-# Called when a chat stream has ended well: (the body as sent, whether a tool call came,
-# the kind of server its chunks showed). The client learns from it (_base_client.py).
-StreamLesson = Callable[[bytes, bool, "str | None"], None]
-
-
-class _Choice(Protocol):
-    finish_reason: str | None
+__all__ = ["AsyncStream", "ChunkHooks", "Stream"]
 
 
 class _Chunk(Protocol):
@@ -51,6 +41,17 @@ class _Chunk(Protocol):
 
 
 T = TypeVar("T", bound=_Chunk)
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class ChunkHooks(Protocol[T_contra]):
+    """What the client adds to a stream, knowing its server (this module knows none):
+    `chunk` sees each chunk, in place, before the caller does; `ended` is called once
+    the stream has ended well (providers/replies.py)."""
+
+    def chunk(self, chunk: T_contra, /) -> None: ...
+
+    def ended(self) -> None: ...
 
 
 class _ToolCallHeads:
@@ -81,13 +82,6 @@ class _ToolCallHeads:
                 self._heads[key] = (seen_id or delta.id, seen_name or name)
 
 
-def _sent_content(response: httpx.Response) -> bytes:
-    try:
-        return response.request.content
-    except RuntimeError:  # a response made without a request (tests, replays)
-        return b""
-
-
 _DRAIN_LIMIT = 64 * 1024
 
 
@@ -99,6 +93,7 @@ class _StreamState(Generic[T]):
         response: httpx.Response,
         cast_to: type[T],
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        hooks: ChunkHooks[T] | None = None,
     ):
         self.response = response
         self._cast_to = cast_to
@@ -108,14 +103,7 @@ class _StreamState(Generic[T]):
         self._finished = False
         self._drained = 0
         self._heads = _ToolCallHeads() if cast_to is ChatCompletionChunk else None
-        sent = _sent_content(response) if cast_to is ChatCompletionChunk else b""
-        # A forced call emulated as JSON (providers/_tool_as_json.py) comes as content.
-        emulated = emulated_tool(sent)
-        self._as_call = ToolAsJsonStream(emulated) if emulated is not None else None
-        self._one_of = OneOfStream() if emulated == ONE_OF or sent_one_of(sent) else None
-        self._sent = sent
-        self._called_tool = False
-        self._kind: str | None = None
+        self._hooks = hooks
 
     def feed(self, raw: bytes) -> Iterator[T]:
         return self._decode(self._decoder.feed(raw))
@@ -141,7 +129,7 @@ class _StreamState(Generic[T]):
             except ValidationError as exc:
                 raise APIResponseValidationError(
                     f"Stream event {self.events + 1} is not a valid "
-                    f"{self._cast_to.__name__}: {_first_error(exc)}",
+                    f"{self._cast_to.__name__}: {first_error(exc)}",
                     body=data[:500],
                     response=self.response,
                 ) from None
@@ -151,14 +139,8 @@ class _StreamState(Generic[T]):
                 )
             if self._heads is not None:
                 self._heads.clean(chunk)  # type: ignore[arg-type]
-                if self._as_call is not None:
-                    self._as_call.convert(chunk)  # type: ignore[arg-type]
-                if self._one_of is not None:
-                    self._one_of.unwrap(chunk)  # type: ignore[arg-type]
-                self._kind = self._kind or kind_of_reply(chunk)  # type: ignore[arg-type]
-                self._called_tool = self._called_tool or any(
-                    c.delta.tool_calls for c in chunk.choices
-                )
+            if self._hooks is not None:
+                self._hooks.chunk(chunk)
             self.events += 1
             if not self._finished:
                 for choice in chunk.choices:
@@ -177,10 +159,10 @@ class _StreamState(Generic[T]):
         self._drained += len(raw)
         return self._drained <= _DRAIN_LIMIT
 
-    def teach(self, lesson: StreamLesson | None) -> None:
-        """After a chat stream ended well: what it showed, for the client to learn."""
-        if lesson is not None and self._heads is not None:
-            lesson(self._sent, self._called_tool, self._kind)
+    def ended(self) -> None:
+        """After the stream ended well: the hooks' turn (what it showed, to learn)."""
+        if self._hooks is not None:
+            self._hooks.ended()
 
     def check_complete(self) -> None:
         if not self.done and not self._finished:
@@ -228,12 +210,10 @@ class _OpenStream(Generic[T]):
         *,
         owner: object = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-        lesson: StreamLesson | None = None,
+        hooks: ChunkHooks[T] | None = None,
     ):
         self.response = response
-        self._state = _StreamState(response, cast_to, max_event_bytes)
-        # What a chat stream that ended well teaches its client (forced calls, the server).
-        self._lesson = lesson
+        self._state = _StreamState(response, cast_to, max_event_bytes, hooks)
         # The client whose pool the response reads from: held until the stream is closed,
         # so a stream made by a client nothing else holds (a one-liner, a helper's return)
         # is not cut off when that client is collected and its pool closed.
@@ -267,7 +247,7 @@ class Stream(_OpenStream[T], Closing):
         finally:
             self.close()
         state.check_complete()
-        state.teach(self._lesson)
+        state.ended()
 
     def close(self) -> None:
         self.response.close()
@@ -296,7 +276,7 @@ class AsyncStream(_OpenStream[T], AsyncClosing):
         finally:
             await self.aclose()
         state.check_complete()
-        state.teach(self._lesson)
+        state.ended()
 
     async def aclose(self) -> None:
         await self.response.aclose()
@@ -308,9 +288,3 @@ def _loads_lenient(data: str) -> Any:
         return json.loads(data)
     except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return {"error": {"message": data or "error event with no data"}}
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else err["msg"]

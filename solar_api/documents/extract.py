@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .._base_client import BaseClient
+from .._validation import first_error
 from ..errors import APIResponseValidationError
 from ..types import ChatCompletion
 from . import _http
@@ -138,6 +139,21 @@ def extraction_request(
     return body
 
 
+def _prepared(
+    base_url: str,
+    document: DocumentInput,
+    schema: Schema,
+    model: str,
+    filename: str | None,
+    extra_body: Mapping[str, Any] | None,
+) -> tuple[str, dict[str, Any]]:
+    """The URL and body of an extraction request on a client of `base_url`."""
+    body = extraction_request(
+        document, schema, model=model, filename=filename, extra_body=extra_body
+    )
+    return _http.documents_root(base_url) + "/information-extraction", body
+
+
 def _result(response: httpx.Response, schema: Schema) -> Any:
     completion = BaseClient._parse(ChatCompletion, response)
     content = completion.choices[0].message.content
@@ -152,11 +168,8 @@ def _result(response: httpx.Response, schema: Schema) -> Any:
         try:
             return schema.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"])
             raise APIResponseValidationError(
-                f"The extraction's answer is not a valid {schema.__name__} "
-                f"({where + ': ' if where else ''}{err['msg']})",
+                f"The extraction's answer is not a valid {schema.__name__} ({first_error(exc)})",
                 body=text[:500],
                 response=response,
             ) from None
@@ -196,10 +209,7 @@ def extract_information(
     pydantic model, or the JSON (a dict) for a JSON schema. An answer that is not such
     JSON is an `APIResponseValidationError`. ``extra_body`` adds request fields (the
     API's ``confidence``, ``chunking``...)."""
-    body = extraction_request(
-        document, schema, model=model, filename=filename, extra_body=extra_body
-    )
-    url = _http.documents_root(client.base_url) + "/information-extraction"
+    url, body = _prepared(client.base_url, document, schema, model, filename, extra_body)
     return _result(_http.send(client, "POST", url, body=body), schema)
 
 
@@ -234,13 +244,7 @@ async def aextract_information(
 ) -> Any:
     """`extract_information`, awaited, on an `AsyncSolarClient`."""
     # Reading and encoding the file: off the event loop.
-    body = await asyncio.to_thread(
-        extraction_request,
-        document,
-        schema,
-        model=model,
-        filename=filename,
-        extra_body=extra_body,
+    url, body = await asyncio.to_thread(
+        _prepared, client.base_url, document, schema, model, filename, extra_body
     )
-    url = _http.documents_root(client.base_url) + "/information-extraction"
     return _result(await _http.asend(client, "POST", url, body=body), schema)

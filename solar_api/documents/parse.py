@@ -39,7 +39,8 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -323,6 +324,80 @@ def _part(job: _Job, batch: ParseRequestBatch, response: httpx.Response) -> Pars
     return part
 
 
+# -- the steps of the polling and of a download (no I/O) --------------------------------
+
+
+@dataclass(frozen=True)
+class _Poll:
+    """Fetch the request's status; send it back."""
+
+
+@dataclass(frozen=True)
+class _Collect:
+    """Send back the downloads that finished, as (start page, part) pairs; a download's
+    error is raised by the driver."""
+
+
+@dataclass(frozen=True)
+class _Hand:
+    """Start these downloads, then hand these parts to the consumer."""
+
+    parts: list[ParsedDocument]
+    downloads: list[ParseRequestBatch]
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """Wait up to `seconds`, less if a download finishes."""
+
+    seconds: float
+
+
+_POLL, _COLLECT = _Poll(), _Collect()
+_PollStep = _Poll | _Collect | _Hand | _Wait
+
+
+@dataclass(frozen=True)
+class _Refresh:
+    """Fetch the request again unless that was done after `since`; send back the
+    batch's URL."""
+
+    since: float
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """Download `url`; send back the response."""
+
+    url: str | None
+
+
+def _download_steps(
+    job: _Job,
+    batch: ParseRequestBatch,
+    clock: Callable[[], float],
+    guard: AbstractContextManager[Any],
+) -> Generator[_Refresh | _Fetch, Any, ParsedDocument]:
+    """One batch's download: its URL (fetched afresh when too old to trust, and once
+    more when the storage host says it expired), then its part. `guard` is the sync
+    driver's lock over `job`."""
+    start = batch.start_page
+    asked = clock()
+    with guard:
+        url = job.url_for(start, asked)
+    if url is None:
+        url = yield _Refresh(asked)
+    response: httpx.Response = yield _Fetch(url)
+    if _http.is_expired(response):
+        url = yield _Refresh(clock())
+        response = yield _Fetch(url)
+        if _http.is_expired(response):
+            raise job.download_error(batch, response, "its URL expired again")
+    if response.status_code >= 300:
+        raise job.download_error(batch, response, f"HTTP {response.status_code}")
+    return _part(job, batch, response)
+
+
 class _PageBar:
     """A tqdm bar over a long document's pages (shown only when asked for)."""
 
@@ -416,6 +491,53 @@ class DocumentParser:
             )
         return f"the asynchronous API takes up to {ASYNC_PAGE_LIMIT} pages"
 
+    @contextlib.contextmanager
+    def _upload(
+        self, root: str, doc: SourceDocument, api: Literal["sync", "async"]
+    ) -> Iterator[dict[str, Any]]:
+        """The words of the form request that sends `doc` to `api`, its file open
+        meanwhile; a 413 raised in the block comes out as a `DocumentTooLargeError`."""
+        path = "/document-digitization" if api == "sync" else "/document-digitization/async"
+        with doc.open() as handle:
+            request: dict[str, Any] = {
+                "url": _url(root, path),
+                "files": {"document": doc.file_field(handle)},
+                "data": self.options.form(),
+            }
+            if api == "sync":
+                request["read_timeout"] = self.read_timeout
+            try:
+                yield request
+            except APIStatusError as error:
+                raise _typed(error, self._form_hint(api)) from None
+
+    def _polling(self, job: _Job) -> Generator[_PollStep, Any, None]:
+        """The polling of an async request: each step says what to do, and is sent the
+        answer; it ends when every part was handed out. The sync driver runs each step
+        under its lock over `job`."""
+        clock = self._clock
+        deadline = clock() + self.polling.timeout
+        interval = self.polling.initial
+        next_poll = clock()
+        while True:
+            if job.needs_poll and clock() >= next_poll:
+                status = yield _POLL
+                if not job.update(status, clock()):
+                    interval = min(interval * self.polling.factor, self.polling.max_interval)
+                next_poll = clock() + interval
+            for start, part in (yield _COLLECT):
+                job.done_download(start, part)
+            # Handed out first, so the window has room for the next downloads, which
+            # run while the consumer works on these parts.
+            parts = job.ready()
+            yield _Hand(parts, job.to_download())
+            if job.finished:
+                return
+            if clock() >= deadline:
+                raise job.timeout_error(self.polling.timeout)
+            until = next_poll if job.needs_poll else deadline
+            yield _Wait(max(0.0, min(until, deadline) - clock()))
+
     # -- sync ---------------------------------------------------------------------------
     def parse(
         self, client: SolarClient, document: DocumentInput, *, filename: str | None = None
@@ -462,32 +584,13 @@ class DocumentParser:
         yield from self._poll(client, _http.documents_root(client.base_url), request_id, "")
 
     def _sync(self, client: SolarClient, root: str, doc: SourceDocument) -> ParsedDocument:
-        with doc.open() as handle:
-            try:
-                response = _http.send(
-                    client,
-                    "POST",
-                    _url(root, "/document-digitization"),
-                    files={"document": doc.file_field(handle)},
-                    data=self.options.form(),
-                    read_timeout=self.read_timeout,
-                )
-            except APIStatusError as error:
-                raise _typed(error, self._form_hint("sync")) from None
+        with self._upload(root, doc, "sync") as request:
+            response = _http.send(client, "POST", **request)
         return client._parse(ParsedDocument, response)
 
     def _submit(self, client: SolarClient, root: str, doc: SourceDocument) -> str:
-        with doc.open() as handle:
-            try:
-                response = _http.send(
-                    client,
-                    "POST",
-                    _url(root, "/document-digitization/async"),
-                    files={"document": doc.file_field(handle)},
-                    data=self.options.form(),
-                )
-            except APIStatusError as error:
-                raise _typed(error, self._form_hint("async")) from None
+        with self._upload(root, doc, "async") as request:
+            response = _http.send(client, "POST", **request)
         return client._parse(_Submitted, response).request_id
 
     def _status(self, client: SolarClient, root: str, request_id: str) -> ParseRequest:
@@ -515,64 +618,52 @@ class DocumentParser:
                 return job.batches[start].download_url
 
         def download(batch: ParseRequestBatch) -> ParsedDocument:
-            start = batch.start_page
-            asked = clock()
-            with lock:
-                url = job.url_for(start, asked)
-            if url is None:
-                url = refresh(start, asked)
-            response = self._fetch(client, job, batch, url)
-            if _http.is_expired(response):
-                asked = clock()
-                response = self._fetch(client, job, batch, refresh(start, asked))
-                if _http.is_expired(response):
-                    raise job.download_error(batch, response, "its URL expired again")
-            if response.status_code >= 300:
-                raise job.download_error(batch, response, f"HTTP {response.status_code}")
-            return _part(job, batch, response)
+            steps = _download_steps(job, batch, clock, lock)
+            answer: Any = None
+            while True:
+                try:
+                    step = steps.send(answer)
+                except StopIteration as done:
+                    part: ParsedDocument = done.value
+                    return part
+                if isinstance(step, _Refresh):
+                    answer = refresh(batch.start_page, step.since)
+                else:
+                    answer = self._fetch(client, job, batch, step.url)
 
-        deadline = clock() + self.polling.timeout
-        interval = self.polling.initial
-        next_poll = clock()
+        polling = self._polling(job)
+        answer: Any = None
         try:
             while True:
-                if job.needs_poll and clock() >= next_poll:
-                    status = self._status(client, root, request_id)
-                    with lock:
-                        progressed = job.update(status, clock())
-                    if not progressed:
-                        interval = min(interval * self.polling.factor, self.polling.max_interval)
-                    next_poll = clock() + interval
-                for future in [f for f in futures if f.done()]:
-                    start = futures.pop(future)
-                    part = future.result()  # a download's error is raised here
-                    with lock:
-                        job.done_download(start, part)
-                # Handed out first, so the window has room for the next downloads, which
-                # run while the consumer works on these parts.
                 with lock:
-                    parts = job.ready()
-                    starts = job.to_download()
-                for batch in starts:
-                    futures[pool.submit(download, batch)] = batch.start_page
-                bar.advance(job, parts)
-                yield from parts
-                if job.finished:
-                    return
-                if clock() >= deadline:
-                    raise job.timeout_error(self.polling.timeout)
-                until = next_poll if job.needs_poll else deadline
-                wait = max(0.0, min(until, deadline) - clock())
-                if futures:
+                    try:
+                        step = polling.send(answer)
+                    except StopIteration:
+                        return
+                answer = None
+                if isinstance(step, _Poll):
+                    answer = self._status(client, root, request_id)
+                elif isinstance(step, _Collect):
+                    done = [f for f in futures if f.done()]
+                    answer = [(futures.pop(f), f.result()) for f in done]
+                elif isinstance(step, _Hand):
+                    for batch in step.downloads:
+                        futures[pool.submit(download, batch)] = batch.start_page
+                    bar.advance(job, step.parts)
+                    yield from step.parts
+                elif futures:
                     concurrent.futures.wait(
-                        futures, timeout=wait, return_when=concurrent.futures.FIRST_COMPLETED
+                        futures,
+                        timeout=step.seconds,
+                        return_when=concurrent.futures.FIRST_COMPLETED,
                     )
                 else:
-                    client._sleep(wait)
+                    client._sleep(step.seconds)
         finally:
             # Closed early (a loader's consumer stopped, an error, Ctrl-C): nothing more
             # is started; downloads under way finish in the background, unread.
             pool.shutdown(wait=False, cancel_futures=True)
+            polling.close()
             bar.close()
 
     def _fetch(
@@ -642,32 +733,13 @@ class DocumentParser:
     async def _async_sync(
         self, client: AsyncSolarClient, root: str, doc: SourceDocument
     ) -> ParsedDocument:
-        with doc.open() as handle:
-            try:
-                response = await _http.asend(
-                    client,
-                    "POST",
-                    _url(root, "/document-digitization"),
-                    files={"document": doc.file_field(handle)},
-                    data=self.options.form(),
-                    read_timeout=self.read_timeout,
-                )
-            except APIStatusError as error:
-                raise _typed(error, self._form_hint("sync")) from None
+        with self._upload(root, doc, "sync") as request:
+            response = await _http.asend(client, "POST", **request)
         return client._parse(ParsedDocument, response)
 
     async def _asubmit(self, client: AsyncSolarClient, root: str, doc: SourceDocument) -> str:
-        with doc.open() as handle:
-            try:
-                response = await _http.asend(
-                    client,
-                    "POST",
-                    _url(root, "/document-digitization/async"),
-                    files={"document": doc.file_field(handle)},
-                    data=self.options.form(),
-                )
-            except APIStatusError as error:
-                raise _typed(error, self._form_hint("async")) from None
+        with self._upload(root, doc, "async") as request:
+            response = await _http.asend(client, "POST", **request)
         return client._parse(_Submitted, response).request_id
 
     async def _astatus(self, client: AsyncSolarClient, root: str, request_id: str) -> ParseRequest:
@@ -691,60 +763,53 @@ class DocumentParser:
                 return job.batches[start].download_url
 
         async def download(batch: ParseRequestBatch) -> ParsedDocument:
-            start = batch.start_page
+            steps = _download_steps(job, batch, clock, contextlib.nullcontext())
+            answer: Any = None
             async with downloading:
-                asked = clock()
-                url = job.url_for(start, asked)
-                if url is None:
-                    url = await refresh(start, asked)
-                response = await self._afetch(client, job, batch, url)
-                if _http.is_expired(response):
-                    asked = clock()
-                    url = await refresh(start, asked)
-                    response = await self._afetch(client, job, batch, url)
-                    if _http.is_expired(response):
-                        raise job.download_error(batch, response, "its URL expired again")
-            if response.status_code >= 300:
-                raise job.download_error(batch, response, f"HTTP {response.status_code}")
-            return _part(job, batch, response)
+                while True:
+                    try:
+                        step = steps.send(answer)
+                    except StopIteration as done:
+                        part: ParsedDocument = done.value
+                        return part
+                    if isinstance(step, _Refresh):
+                        answer = await refresh(batch.start_page, step.since)
+                    else:
+                        answer = await self._afetch(client, job, batch, step.url)
 
-        deadline = clock() + self.polling.timeout
-        interval = self.polling.initial
-        next_poll = clock()
+        polling = self._polling(job)
+        answer: Any = None
         try:
             while True:
-                if job.needs_poll and clock() >= next_poll:
-                    status = await self._astatus(client, root, request_id)
-                    if not job.update(status, clock()):
-                        interval = min(interval * self.polling.factor, self.polling.max_interval)
-                    next_poll = clock() + interval
-                for task in [t for t in tasks if t.done()]:
-                    start = tasks.pop(task)
-                    job.done_download(start, task.result())
-                parts = job.ready()
-                for batch in job.to_download():
-                    tasks[asyncio.ensure_future(download(batch))] = batch.start_page
-                bar.advance(job, parts)
-                for part in parts:
-                    yield part
-                if job.finished:
+                try:
+                    step = polling.send(answer)
+                except StopIteration:
                     return
-                if clock() >= deadline:
-                    raise job.timeout_error(self.polling.timeout)
-                until = next_poll if job.needs_poll else deadline
-                wait = max(0.0, min(until, deadline) - clock())
-                if tasks:
+                answer = None
+                if isinstance(step, _Poll):
+                    answer = await self._astatus(client, root, request_id)
+                elif isinstance(step, _Collect):
+                    done = [t for t in tasks if t.done()]
+                    answer = [(tasks.pop(t), t.result()) for t in done]
+                elif isinstance(step, _Hand):
+                    for batch in step.downloads:
+                        tasks[asyncio.ensure_future(download(batch))] = batch.start_page
+                    bar.advance(job, step.parts)
+                    for part in step.parts:
+                        yield part
+                elif tasks:
                     await asyncio.wait(
-                        list(tasks), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                        list(tasks), timeout=step.seconds, return_when=asyncio.FIRST_COMPLETED
                     )
                 else:
-                    await client._sleep(wait)
+                    await client._sleep(step.seconds)
         finally:
             # Cancelled or closed early: no download is left running.
             for task in tasks:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            polling.close()
             bar.close()
 
     async def _afetch(

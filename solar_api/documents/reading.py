@@ -2,8 +2,8 @@
 
 LangChain's ``SolarDocumentParseParser`` and LlamaIndex's ``SolarDocumentParseReader``
 take the same words (langchain-upstage's, so switching is a rename), check them the same
-way and build the same parser and splitters: they inherit `DocumentReading` and add only
-their framework's types and how they build a connection.
+way and build the same parser, splitters and connection: they inherit `DocumentReading`
+and add only their framework's types.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from .._words import move_unknown_words
 from ..connection import Connection
 from .parse import DocumentParser, Polling
 from .split import DocumentSplitter
@@ -21,7 +22,7 @@ __all__ = ["DocumentReading"]
 
 class DocumentReading:
     """``split``, ``output_format``, the API's words and the parser's; any other word is
-    a connection word (``api_key``, ``base_url``, ``timeout``...), given to `_connect`."""
+    a connection word (``api_key``, ``base_url``, ``timeout``...) of ``self.connection``."""
 
     def __init__(
         self,
@@ -64,11 +65,9 @@ class DocumentReading:
             read_timeout=read_timeout,
             show_progress=show_progress,
         )
-        self.connection = self._connect(connection)
-
-    def _connect(self, words: dict[str, Any]) -> Connection:
-        """A connection from the connection words (each framework's own class)."""
-        raise NotImplementedError
+        # Any other word is a ValueError naming this class and the words it takes.
+        move_unknown_words(type(self).__name__, connection, Connection.model_fields, into=None)
+        self.connection = Connection(**connection)
 
     def _splitter(self, source: str | None) -> DocumentSplitter:
         return DocumentSplitter(

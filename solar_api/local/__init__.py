@@ -58,6 +58,7 @@ from typing import Any
 import httpx
 
 from ..errors import SolarError
+from ..providers._presets import LOCAL_BASE_URL_ENV
 
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
@@ -75,7 +76,6 @@ __all__ = [
     "smollm2_model_file",
 ]
 
-LOCAL_BASE_URL_ENV = "SOLAR_LOCAL_BASE_URL"
 LOCAL_MODEL_ENV = "SOLAR_LOCAL_MODEL"
 LOCAL_EMBEDDING_MODEL_ENV = "SOLAR_LOCAL_EMBEDDING_MODEL"
 # Aliases the server answers to by name (any other name falls back to the chat model).

@@ -26,6 +26,8 @@ import llama_cpp
 from llama_cpp import llama_chat_format
 from llama_cpp.server.model import LlamaProxy
 
+from ..tasks.chatml import IM_END, IM_START
+
 START, END = "<start_of_turn>", "<end_of_turn>\n"
 # Gemma 3's <eos>, <start_of_turn> and <end_of_turn>. They detokenize to nothing, so a text
 # stop cannot see them; a model that opens a new turn has finished its own.
@@ -89,7 +91,6 @@ def format_gemma3(
     )
 
 
-IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 # SmolLM2's chat template uses this when a conversation has no system turn.
 SMOLLM2_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 # SmolLM2's <|im_start|> (also its BOS) and <|im_end|> (its EOS); like Gemma's, they

@@ -3,8 +3,12 @@
 - ``_presets``: the provider presets (``PROVIDERS``) and how a base URL and key resolve;
 - ``_registry``: the model registry (what each model is and which parameters it takes);
 - ``_defaults``: the model a class uses when none is given;
-- ``_adapt`` and ``_downgrade``: a request body adapted to what a profile or a server
-  takes (the fixes), ``_model_params`` for a model's fixed parameter list;
+- ``shaping``: a request's body for the server it goes to, in one order (the profile
+  through ``_adapt``, the model through ``_reasoning`` and ``_model_params``, then the
+  lessons through ``_downgrade``'s fixes);
+- ``lessons``: what a refusal or a reply teaches about the body as sent;
+- ``replies``: a reply, whole or streamed, in the caller's terms again (what shaping
+  changed to force a tool call undone);
 - ``_learned``: what the process learned about each server, per base URL.
 """
 

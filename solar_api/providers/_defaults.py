@@ -21,11 +21,6 @@ ModelKind = Literal["chat", "completions", "embedding"]
 
 # The constructor words a base URL may be given by (see the settings classes).
 BASE_URL_WORDS = ("base_url", "api_base", "upstage_api_base")
-# Servers that serve whatever they host under any OpenAI path.
-_ANY_MODEL = ("local", "openai_compatible")
-# Upstage's Solar Embedding 2 pair (-query / -passage): Embedding 1 is fully deprecated on
-# 2026-12-31 (console.upstage.ai/docs/capabilities/embed, read 2026-12-06).
-_EMBEDDING_FAMILY = "solar-embedding-2"
 
 
 def default_model(provider: str | None, base_url: str | None, kind: ModelKind) -> str:
@@ -36,15 +31,15 @@ def default_model(provider: str | None, base_url: str | None, kind: ModelKind) -
         for info in MODELS.values():
             if info.provider == preset.name and info.completions:
                 return info.name
-        if preset.name in _ANY_MODEL:
+        if preset.serves_any_model:
             return preset.default_model
         raise ValueError(
             f"model: provider {preset.name!r} has no completions (/completions) model this "
             "package knows; pass model=... (Julep's julep-ai/samantha-1-turbo is one), or "
             "use ChatSolar for chat models"
         )
-    if preset.name == "upstage" or preset.name in _ANY_MODEL:
-        return _EMBEDDING_FAMILY
+    if preset.default_embedding_model is not None:
+        return preset.default_embedding_model
     raise ValueError(
         f"model: provider {preset.name!r} has no default embedding model; pass model=... "
         "with a model that provider serves"

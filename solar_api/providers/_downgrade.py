@@ -3,7 +3,7 @@
 When a 400 or 422 names a field we sent (``stream_options``, ``parallel_tool_calls``,
 ``tool_choice``, message ``name``, ``max_tokens``, ``response_format``), the request is
 sent once more in a form the server takes, and the process remembers that for the
-server's base URL (`learned.py`; a warning is logged once per server and field). A 500
+server's base URL (`_learned.py`; a warning is logged once per server and field). A 500
 counts too when its body is a validation error naming the field (llama-cpp-python's
 server answers ``"content": null`` on a tool-call turn that way). A change that would
 alter the meaning carries the meaning over instead: a forced ``tool_choice`` becomes an

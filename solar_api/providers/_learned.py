@@ -1,6 +1,6 @@
 """What the process has learned about each server, shared by every client of its base URL.
 
-A server that rejects a field (see `downgrade.py`) or accepts one without honouring it
+A server that rejects a field (see `_downgrade.py`) or accepts one without honouring it
 (``tool_choice: "required"`` on llama-cpp-python's server, a named tool on llama.cpp's
 ``llama-server``) does so for every client, so the lesson is kept per base URL, with the
 kind of server when an answer showed it (`SERVER_KINDS`): a second `ChatSolar` or `Solar`

@@ -21,7 +21,7 @@ __all__ = ["apply_model_params"]
 
 # Always part of a request (the endpoint's own fields).
 _ENDPOINT_FIELDS = frozenset({"model", "messages", "prompt", "stream"})
-# Fields whose meaning can be carried without sending them (see downgrade.py).
+# Fields whose meaning can be carried without sending them (see _downgrade.py).
 _CARRIED = ("response_format", "tool_choice")
 _MESSAGE_FIELDS = {"name": "name", "continue": "continue"}
 

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from ..errors import MissingAPIKeyError
 
-__all__ = ["PROVIDERS", "Provider", "ProviderName", "ResolvedEndpoint", "resolve_endpoint"]
+__all__ = [
+    "LOCAL_BASE_URL_ENV",
+    "PROVIDERS",
+    "Provider",
+    "ProviderName",
+    "ResolvedEndpoint",
+    "preset_named",
+    "resolve_endpoint",
+]
 
 # The names a `provider=` takes; PROVIDERS is keyed by exactly these (checked below), so
 # the adapters' field types and the presets cannot drift apart.
 ProviderName = Literal["upstage", "nvidia", "julep", "local", "openai_compatible"]
+
+# Where a running local backend publishes its URL (solar_api.local sets and restores it).
+LOCAL_BASE_URL_ENV = "SOLAR_LOCAL_BASE_URL"
+# Upstage's Solar Embedding 2 pair (-query / -passage): Embedding 1 is fully deprecated on
+# 2026-12-31 (console.upstage.ai/docs/capabilities/embed, read 2026-12-06).
+_EMBEDDING_FAMILY = "solar-embedding-2"
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,7 @@ class Provider:
     # Whether assistant turns must carry their reasoning_content back (tool loops on
     # reasoning models that require it); none of the presets does.
     echo_reasoning: bool = False
-    # What the server takes (False: the request builder adapts the field, see profiles.py).
+    # What the server takes (False: the request builder adapts the field, see _adapt.py).
     parallel_tool_calls: bool = True
     # tool_choice at all (False: a forced choice is asked for in words, "none" drops tools).
     tool_choice: bool = True
@@ -65,6 +79,21 @@ class Provider:
     label: str = ""
     # Further base-URL variables, read after base_url_env (other packages' names).
     base_url_env_fallbacks: tuple[str, ...] = ()
+    # Whatever the server hosts is served under every OpenAI path, by any name: its
+    # default chat model also answers /completions.
+    serves_any_model: bool = False
+    # The embedding model (or -query/-passage pair) used when none is named.
+    default_embedding_model: str | None = None
+    # Whether embedding requests say which side a text is on (NIM's input_type, which
+    # its asymmetric models require).
+    embedding_input_type: bool = False
+    # Every model name is an alias of one small general model (the embedded backend), so
+    # a model's own request forms (the Summarization API's body) are not spoken there.
+    aliased_models: bool = False
+    # Said when no base URL is found, and added to a refused connection's message: how
+    # to start a server that must be started first.
+    no_base_url_hint: str | None = None
+    unreachable_hint: str | None = None
 
     def adaptations(self) -> list[str]:
         """What the request builder changes for this provider, for docs and logs: the
@@ -107,6 +136,7 @@ PROVIDERS: dict[ProviderName, Provider] = {
         strict_tools=False,
         store=False,
         developer_role=False,
+        default_embedding_model=_EMBEDDING_FAMILY,
     ),
     "nvidia": Provider(
         name="nvidia",
@@ -116,6 +146,7 @@ PROVIDERS: dict[ProviderName, Provider] = {
         base_url_env="NVIDIA_BASE_URL",
         requires_api_key=True,
         default_model="upstage/solar-10.7b-instruct",
+        embedding_input_type=True,
     ),
     "julep": Provider(
         name="julep",
@@ -133,7 +164,7 @@ PROVIDERS: dict[ProviderName, Provider] = {
         label="Embedded local backend (llama.cpp, SmolLM2-135M-Instruct)",
         base_url=None,
         api_key_env=None,
-        base_url_env="SOLAR_LOCAL_BASE_URL",
+        base_url_env=LOCAL_BASE_URL_ENV,
         requires_api_key=False,
         default_model="solar-1-mini-chat",
         # llama-cpp-python's server sends no usage in streams and ignores the option.
@@ -144,6 +175,19 @@ PROVIDERS: dict[ProviderName, Provider] = {
         message_names=False,
         default_max_tokens=512,
         default_read_timeout=600.0,
+        serves_any_model=True,
+        default_embedding_model=_EMBEDDING_FAMILY,
+        aliased_models=True,
+        no_base_url_hint=(
+            "base_url: provider 'local' found no running local backend; start one with "
+            "`with solar_api.local.LocalServer(): ...` or `python -m solar_api.local serve` "
+            f"(which sets {LOCAL_BASE_URL_ENV}), or pass base_url"
+        ),
+        unreachable_hint=(
+            f"the local backend is not running (or {LOCAL_BASE_URL_ENV} is stale): start it "
+            "with `python -m solar_api.local serve`, or run your code inside "
+            "`with solar_api.local.LocalServer(): ...`"
+        ),
     ),
     "openai_compatible": Provider(
         name="openai_compatible",
@@ -154,14 +198,22 @@ PROVIDERS: dict[ProviderName, Provider] = {
         requires_api_key=False,
         default_model="solar-1-mini-chat",
         # An unknown server gets what was asked: a 400/422 naming a field teaches the
-        # client what it rejects (downgrade.py); nothing is dropped by a static guess.
+        # client what it rejects (_downgrade.py); nothing is dropped by a static guess.
         continuation=True,
+        serves_any_model=True,
+        default_embedding_model=_EMBEDDING_FAMILY,
     ),
 }
 
 
 if set(PROVIDERS) != set(get_args(ProviderName)):  # pragma: no cover - a typo here
     raise ImportError("PROVIDERS and ProviderName name different providers")
+
+
+def preset_named(name: str) -> Provider | None:
+    """The preset called `name` (what a plan or pickle keeps), None for any other name;
+    its fields, not its name, say what it takes."""
+    return PROVIDERS.get(cast(ProviderName, name))
 
 
 @dataclass(frozen=True)
@@ -239,12 +291,8 @@ def resolve_endpoint(
     if url is None:
         url = preset.base_url
     if url is None:
-        if preset.name == "local":
-            raise ValueError(
-                "base_url: provider 'local' found no running local backend; start one with "
-                "`with solar_api.local.LocalServer(): ...` or `python -m solar_api.local serve` "
-                "(which sets SOLAR_LOCAL_BASE_URL), or pass base_url"
-            )
+        if preset.no_base_url_hint is not None:
+            raise ValueError(preset.no_base_url_hint)
         raise ValueError(
             f"base_url: provider {preset.name!r} has no default; pass the server's URL, "
             "for example base_url='http://127.0.0.1:8080/v1'"

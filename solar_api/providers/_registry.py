@@ -52,7 +52,7 @@ class ModelInfo:
     # Provider capability fields this model overrides (see providers.Provider), applied
     # wherever the model is served: a model's features go with the model.
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    # The only request fields the model takes, when its card says so (see model_params.py).
+    # The only request fields the model takes, when its card says so (see _model_params.py).
     params: frozenset[str] | None = None
     # response_format with a JSON schema, per the model's page.
     structured_output: bool = False
@@ -276,7 +276,7 @@ MODELS: dict[str, ModelInfo] = {
             multi_turn=False,
             note="fine-tuned primarily for single-turn conversation (NIM model card)",
             # The card's "Input Parameters" (seed 003); everything else is adapted or
-            # refused by one policy (model_params.py).
+            # refused by one policy (_model_params.py).
             params=frozenset(
                 {
                     "max_tokens",
@@ -318,6 +318,13 @@ def get_model_info(name: str) -> ModelInfo:
     """The registry entry for `name`, or defaults (marked ``known=False``) for others."""
     info = MODELS.get(name)
     return info if info is not None else replace(DEFAULT_MODEL_INFO, name=name)
+
+
+def retirement_of(name: str) -> tuple[str, str | None] | None:
+    """`name`'s (retirement date, successor) when the registry retires it, else None:
+    what the errors module needs to tell a retired model's refusal from others."""
+    info = MODELS.get(name)
+    return None if info is None or info.retires is None else (info.retires, info.successor)
 
 
 def register_model(info: ModelInfo) -> None:

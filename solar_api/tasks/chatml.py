@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["IM_END", "IM_START", "render_chatml"]
+__all__ = ["IM_END", "IM_START", "is_open_turn", "render_chatml"]
 
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 
@@ -30,6 +30,14 @@ def _header(message: Mapping[str, Any]) -> str:
     return f"{role} ({name})" if name else str(role)
 
 
+def is_open_turn(message: Mapping[str, Any]) -> bool:
+    """An assistant turn with ``continue`` (or no content): left open, for the model to
+    continue, when it is the last."""
+    return message.get("role") == "assistant" and bool(
+        message.get("continue") or not message.get("content")
+    )
+
+
 def render_chatml(messages: Sequence[Mapping[str, Any]]) -> str:
     """Render wire-format messages, byte for byte as Julep's quickstart writes them
     (a leading newline, turns joined by newlines). A last assistant turn with
@@ -42,8 +50,7 @@ def render_chatml(messages: Sequence[Mapping[str, Any]]) -> str:
         content = message.get("content")
         if content is not None and not isinstance(content, str):
             raise ValueError("messages: ChatML takes text content only")
-        last = i == len(messages) - 1
-        if last and message.get("role") == "assistant" and (message.get("continue") or not content):
+        if i == len(messages) - 1 and is_open_turn(message):
             turns.append(f"{IM_START}{_header(message)}")
         else:
             turns.append(f"{IM_START}{_header(message)}\n{content or ''}{IM_END}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import APIResponseValidationError
+from ..providers._presets import preset_named
 from ..providers._registry import MODELS
 from ..types import EmbeddingResponse
 from .tokens import EstimatedTokens, TokenCounter
@@ -101,7 +102,8 @@ class EmbeddingPlan:
         else:
             model = self.document_model or document_model(self.model)
         out: dict[str, Any] = {"model": model}
-        if self.provider == "nvidia":
+        preset = preset_named(self.provider)
+        if preset is not None and preset.embedding_input_type:
             out["input_type"] = kind
         return out | dict(self.model_kwargs)
 

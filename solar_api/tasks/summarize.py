@@ -7,26 +7,31 @@ format and length; a host that refuses the dedicated model as retired makes the 
 the work go to the plan's ``replacement`` chat model, once, with a warning
 (`_fallback.py`). Text longer than the model's context is split on paragraph and sentence
 boundaries, the parts summarized concurrently (bounded), and the summaries combined;
-a token-limit 400 from the server makes it split further instead of failing.
+a token-limit 400 from the server makes it split further instead of failing. That
+algorithm is written once, without I/O (`SummaryRun`); `summarize` and `asummarize`
+only send its requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+import contextvars
+import itertools
+from collections.abc import Callable, Generator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
 from ..async_client import AsyncSolarClient
 from ..client import SolarClient
 from ..errors import APIStatusError, ContextLengthExceededError
+from ..providers._presets import preset_named
 from ..providers._registry import get_model_info
 from ..types import ChatCompletionRequest
 from ._fallback import RetiredFallback
-from ._reply import reply_text
+from .chat_call import AsyncChatCall, ChatCall, async_chat_call, chat_call
 from .textsplit import split_text
 from .tokens import EstimatedTokens, TokenCounter
 
@@ -38,6 +43,8 @@ __all__ = [
     "SummaryLength",
     "SummaryOptions",
     "SummaryPlan",
+    "SummaryRequest",
+    "SummaryRun",
     "asummarize",
     "check_summary_text",
     "summarize",
@@ -48,9 +55,6 @@ SummaryLength = Literal["short", "medium", "long", "auto"]
 MIN_CHARS = 250  # the Summarization API's own minimum (its 400 says so)
 _MAX_DEPTH = 4
 Progress = Callable[[int, int], None]
-# A request in, the reply's text out: a client's chat, or an adapter's model call.
-ChatCall = Callable[[ChatCompletionRequest], str]
-AsyncChatCall = Callable[[ChatCompletionRequest], Awaitable[str]]
 
 _FORMAT_TEXT = {
     "paragraph": "Write the summary as one paragraph of prose.",
@@ -117,7 +121,9 @@ class SummaryPlan:
         (seed 001), on whatever host serves it (Upstage, a gateway, a proxy). The
         embedded local backend only answers to Solar's names (a small general model
         behind them), so there it is prompted."""
-        return get_model_info(self.model).summarization and self.provider != "local"
+        preset = preset_named(self.provider)
+        aliased = preset is not None and preset.aliased_models
+        return get_model_info(self.model).summarization and not aliased
 
     @property
     def max_part_tokens(self) -> int:
@@ -200,22 +206,6 @@ def _halves(text: str) -> list[str]:
     return split_text(text, len(text) // 2 + 1)
 
 
-def _sync_call(client: SolarClient | ChatCall) -> ChatCall:
-    if isinstance(client, SolarClient):
-        return lambda request: reply_text(client.chat(request), "summary")
-    return client
-
-
-def _async_call(client: AsyncSolarClient | AsyncChatCall) -> AsyncChatCall:
-    if isinstance(client, AsyncSolarClient):
-
-        async def call(request: ChatCompletionRequest) -> str:
-            return reply_text(await client.chat(request), "summary")
-
-        return call
-    return client
-
-
 class _Fallback:
     """The plan a part is sent with: the dedicated model's, or the replacement's once
     the host refused the dedicated model as retired."""
@@ -240,6 +230,187 @@ class _Fallback:
         )
 
 
+# -- the algorithm, without I/O ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    """A request the driver is to send; its reply (or error) goes back under `ticket`.
+    `final`: its reply is the summary itself (sent with ``final_call``, to stream it)."""
+
+    ticket: int
+    request: ChatCompletionRequest
+    final: bool
+
+
+@dataclass(frozen=True)
+class _Send:
+    request: ChatCompletionRequest
+    final: bool
+
+
+@dataclass(frozen=True)
+class _Fork:
+    """Summarize these parts concurrently; the list of their summaries comes back."""
+
+    parts: list[Generator[_Send | _Fork, Any, str]]
+    on_progress: Progress | None
+
+
+# A step of the algorithm: yields what it needs, is sent the reply text (or the list of
+# the parts' summaries), or has the request's error thrown in.
+_Steps = Generator[_Send | _Fork, Any, str]
+
+
+@dataclass
+class _Join:
+    """The parts of a fork under way: their summaries as they come, and the fork's owner."""
+
+    owner: _Task
+    summaries: list[str | None]
+    on_progress: Progress | None
+    done: int = 0
+    failed: bool = False
+
+
+@dataclass
+class _Task:
+    steps: _Steps
+    join: _Join | None = None  # None: the top of the run
+    index: int = 0
+
+    @property
+    def abandoned(self) -> bool:
+        """True when a fork this task is part of has failed: its replies are dropped."""
+        join = self.join
+        while join is not None:
+            if join.failed:
+                return True
+            join = join.owner.join
+        return False
+
+
+class SummaryRun:
+    """One summary's algorithm as a state machine: it says which requests to send and
+    takes their replies; the sync and async drivers (`summarize`, `asummarize`) do the
+    sending, at most ``max_concurrency`` at a time.
+
+    ``start()`` and every ``reply(ticket, text or error)`` give the requests to send
+    next; once no request is left, `result` is the summary (or ``reply`` raised the
+    error that ended it). A text longer than the plan's parts is split, the parts
+    summarized concurrently and their summaries combined (again, up to 4 levels); a
+    part refused for its length (a token-limit 400) is halved, the halves summarized one
+    after the other and combined; a dedicated model refused as retired is replaced once
+    (`_Fallback`).
+    """
+
+    def __init__(self, plan: SummaryPlan, text: str, on_progress: Progress | None = None) -> None:
+        self._text = check_summary_text(text)
+        self._plan = plan
+        self._fallback = _Fallback(plan)
+        self._on_progress = on_progress
+        self._waiting: dict[int, _Task] = {}
+        self._tickets = itertools.count()
+        self._result: str | None = None
+
+    @property
+    def result(self) -> str:
+        if self._result is None:
+            raise RuntimeError("the summary is not done: requests are still to be answered")
+        return self._result
+
+    def start(self) -> list[SummaryRequest]:
+        return self._advance(_Task(self._run(self._text, 0, top=True)), None)
+
+    def reply(self, ticket: int, outcome: str | BaseException) -> list[SummaryRequest]:
+        """The reply's text (or the error) of the request sent under `ticket`; the
+        requests to send next. An error the algorithm does not handle is raised here."""
+        task = self._waiting.pop(ticket)
+        if task.abandoned:
+            return []
+        return self._advance(task, outcome)
+
+    def _advance(self, task: _Task, outcome: Any) -> list[SummaryRequest]:
+        out: list[SummaryRequest] = []
+        while True:
+            try:
+                if isinstance(outcome, BaseException):
+                    step = task.steps.throw(outcome)
+                else:
+                    step = task.steps.send(outcome)
+            except StopIteration as stop:
+                outcome = stop.value
+            except Exception as exc:
+                if task.join is None:
+                    raise
+                task.join.failed = True
+                outcome = exc  # thrown into the fork's owner
+            else:
+                if isinstance(step, _Send):
+                    ticket = next(self._tickets)
+                    self._waiting[ticket] = task
+                    out.append(SummaryRequest(ticket, step.request, step.final))
+                else:
+                    fork = _Join(task, [None] * len(step.parts), step.on_progress)
+                    for index, part in enumerate(step.parts):
+                        if fork.failed:
+                            break
+                        out += self._advance(_Task(part, fork, index), None)
+                return out
+            # The task ended: the summary, or the fork's owner goes on.
+            join = task.join
+            if join is None:
+                self._result = outcome
+                return out
+            if not isinstance(outcome, BaseException):
+                join.summaries[task.index] = outcome
+                join.done += 1
+                if join.on_progress is not None:
+                    join.on_progress(join.done, len(join.summaries))
+                if join.done < len(join.summaries):
+                    return out
+                outcome = join.summaries
+            task = join.owner
+
+    def _part(self, part: str, depth: int, final: bool = False) -> _Steps:
+        if len(part) < MIN_CHARS:
+            return part  # already shorter than any summary the server would accept
+        request = self._fallback.request(part)
+        try:
+            summary: str = yield _Send(request, final)
+            return summary
+        except ContextLengthExceededError:
+            if depth >= _MAX_DEPTH:
+                raise
+            halves = []
+            for half in _halves(part):
+                halves.append((yield from self._part(half, depth + 1)))
+            return (yield from self._run(" ".join(halves), depth + 1, top=final))
+        except APIStatusError as exc:
+            if not self._fallback.take(request, exc):
+                raise
+            again: str = yield _Send(self._fallback.request(part), final)
+            return again
+
+    def _run(self, body: str, depth: int, *, top: bool = False) -> _Steps:
+        """The summary of `body`; `top`: it is the run's own (not a part's), so its
+        last request is final."""
+        parts = self._plan.split(body)
+        if len(parts) <= 1:
+            return (yield from self._part(body, depth, final=top))
+        progress = self._on_progress if depth == 0 else None
+        if progress is not None:
+            progress(0, len(parts))  # a bar shows at once, not after the first part
+        summaries = yield _Fork([self._part(p, depth) for p in parts], progress)
+        combined = "\n\n".join(summaries)
+        if depth >= _MAX_DEPTH:
+            return combined
+        return (yield from self._run(combined, depth + 1, top=top))
+
+
+# -- the drivers: only the sending -----------------------------------------------------------
+
+
 def summarize(
     client: SolarClient | ChatCall,
     plan: SummaryPlan,
@@ -256,45 +427,40 @@ def summarize(
     request whose reply is the summary itself (to stream it); `on_progress(done, total)`
     is called as the parts of a long text are summarized, from ``(0, total)`` on.
     """
-    check_summary_text(text)
-    call = _sync_call(client)
+    run = SummaryRun(plan, text, on_progress)
+    call = chat_call(client, "summary")
     last = final_call or call
-    fallback = _Fallback(plan)
 
-    def one(part: str, depth: int, final: bool = False) -> str:
-        if len(part) < MIN_CHARS:
-            return part  # already shorter than any summary the server would accept
-        send = last if final else call
-        request = fallback.request(part)
+    def send(need: SummaryRequest) -> str:
+        return (last if need.final else call)(need.request)
+
+    pending = run.start()
+    futures: dict[Future[str], int] = {}
+    with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
         try:
-            return send(request)
-        except ContextLengthExceededError:
-            if depth >= _MAX_DEPTH:
-                raise
-            return run(" ".join(one(h, depth + 1) for h in _halves(part)), depth + 1)
-        except APIStatusError as exc:
-            if not fallback.take(request, exc):
-                raise
-            return send(fallback.request(part))
-
-    def run(body: str, depth: int) -> str:
-        parts = plan.split(body)
-        if len(parts) <= 1:
-            return one(body, depth, final=True)
-        done = 0
-        if on_progress is not None and depth == 0:
-            on_progress(0, len(parts))  # a bar shows at once, not after the first part
-        with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
-            summaries = []
-            for summary in pool.map(lambda p: one(p, depth), parts):
-                summaries.append(summary)
-                done += 1
-                if on_progress is not None and depth == 0:
-                    on_progress(done, len(parts))
-        combined = "\n\n".join(summaries)
-        return run(combined, depth + 1) if depth < _MAX_DEPTH else combined
-
-    return run(text, 0)
+            while pending or futures:
+                if len(pending) == 1 and not futures:
+                    # Alone (a short text, a combining call): sent from this thread.
+                    need = pending[0]
+                    try:
+                        outcome: str | BaseException = send(need)
+                    except Exception as exc:
+                        outcome = exc
+                    pending = run.reply(need.ticket, outcome)
+                    continue
+                for need in pending:
+                    # Each in a copy of this context, as asyncio.to_thread does.
+                    future = pool.submit(contextvars.copy_context().run, send, need)
+                    futures[future] = need.ticket
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                pending = []
+                for future in done:
+                    ticket = futures.pop(future)
+                    pending += run.reply(ticket, future.exception() or future.result())
+        finally:
+            for future in futures:  # a part failed: the rest are not started
+                future.cancel()
+    return run.result
 
 
 async def asummarize(
@@ -307,49 +473,30 @@ async def asummarize(
     final_call: AsyncChatCall | None = None,
 ) -> str:
     """The async twin of `summarize`."""
-    check_summary_text(text)
-    call = _async_call(client)
+    run = SummaryRun(plan, text, on_progress)
+    call = async_chat_call(client, "summary")
     last = final_call or call
     limit = asyncio.Semaphore(max(1, max_concurrency))
-    fallback = _Fallback(plan)
 
-    async def one(part: str, depth: int, final: bool = False) -> str:
-        if len(part) < MIN_CHARS:
-            return part
-        send = last if final else call
-        request = fallback.request(part)
-        try:
-            async with limit:
-                return await send(request)
-        except ContextLengthExceededError:
-            if depth >= _MAX_DEPTH:
-                raise
-            halves = [await one(h, depth + 1) for h in _halves(part)]
-            return await run(" ".join(halves), depth + 1)
-        except APIStatusError as exc:
-            if not fallback.take(request, exc):
-                raise
-            async with limit:
-                return await send(fallback.request(part))
+    async def send(need: SummaryRequest) -> str:
+        async with limit:
+            return await (last if need.final else call)(need.request)
 
-    async def run(body: str, depth: int) -> str:
-        parts = plan.split(body)
-        if len(parts) <= 1:
-            return await one(body, depth, final=True)
-        done = 0
-        if on_progress is not None and depth == 0:
-            on_progress(0, len(parts))
-
-        async def tracked(part: str) -> str:
-            nonlocal done
-            summary = await one(part, depth)
-            done += 1
-            if on_progress is not None and depth == 0:
-                on_progress(done, len(parts))
-            return summary
-
-        summaries = await asyncio.gather(*(tracked(p) for p in parts))
-        combined = "\n\n".join(summaries)
-        return await run(combined, depth + 1) if depth < _MAX_DEPTH else combined
-
-    return await run(text, 0)
+    pending = run.start()
+    tasks: dict[asyncio.Task[str], int] = {}
+    try:
+        while pending or tasks:
+            for need in pending:
+                tasks[asyncio.ensure_future(send(need))] = need.ticket
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            pending = []
+            for task in done:
+                ticket = tasks.pop(task)
+                pending += run.reply(ticket, task.exception() or task.result())
+    finally:
+        # A part failed, or this was cancelled: no request is left running.
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+    return run.result

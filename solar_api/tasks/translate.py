@@ -11,7 +11,6 @@ the translator prompt the chat model instead, once, with a warning (`_fallback.p
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -21,15 +20,11 @@ from ..errors import APIStatusError
 from ..providers._registry import get_model_info
 from ..types import ChatCompletionRequest
 from ._fallback import RetiredFallback
-from ._reply import reply_text
+from .chat_call import AsyncChatCall, ChatCall, async_chat_call, chat_call
 
 __all__ = ["DEDICATED_MODELS", "Direction", "TranslationPlan", "Translator"]
 
 logger = logging.getLogger("solar_api")
-
-# A request in, the reply's text out: a client's chat, or an adapter's model call.
-ChatCall = Callable[[ChatCompletionRequest], str]
-AsyncChatCall = Callable[[ChatCompletionRequest], Awaitable[str]]
 
 Direction = Literal["en-ko", "ko-en"]
 DEDICATED_MODELS: dict[str, str] = {
@@ -124,11 +119,7 @@ class Translator:
 
     def translate(self, client: SolarClient | ChatCall, text: str) -> str:
         """Translate with the client, or a function from a request to the reply's text."""
-        call: ChatCall = (
-            (lambda r: reply_text(client.chat(r), "translation"))
-            if isinstance(client, SolarClient)
-            else client
-        )
+        call = chat_call(client, "translation")
         request = self._request(text)
         try:
             return call(request)
@@ -138,11 +129,7 @@ class Translator:
             return call(self._request(text))
 
     async def atranslate(self, client: AsyncSolarClient | AsyncChatCall, text: str) -> str:
-        async def via_client(request: ChatCompletionRequest) -> str:
-            assert isinstance(client, AsyncSolarClient)
-            return reply_text(await client.chat(request), "translation")
-
-        call = via_client if isinstance(client, AsyncSolarClient) else client
+        call = async_chat_call(client, "translation")
         request = self._request(text)
         try:
             return await call(request)

@@ -1,16 +1,23 @@
 """An httpx transport on aiohttp's connection pool, for the async client.
 
 Why: with many requests in flight, httpx's own async pool (httpcore on anyio) is the
-bottleneck, not the network: measured on loopback with 64 in flight, 0.8-0.9k req/s for
-httpx's default pool, 1.0k with a bigger keep-alive pool, 4.8k through aiohttp
-(bench/README.md has the run). This transport keeps httpx's interface (requests,
-responses, exceptions, timeouts) so the retry policy and the stream decoder see exactly
-what they see from httpx's pool.
+bottleneck, not the network (bench/README.md, bench/transports.py). This transport keeps
+httpx's interface (requests, responses, exceptions, timeouts) so the retry policy and the
+stream decoder see exactly what they see from httpx's pool.
 
-What stays httpx's: proxies (a proxied URL goes through httpx's own proxy transport,
-mounted by ``httpx.AsyncClient`` as before), cookies, redirects (never followed),
-content decoding. Where aiohttp differs from httpx's pool, this transport does what
-httpx does:
+Why not the maintained ``httpx-aiohttp`` package (the openai SDK's opt-in): measured
+against the fault matrix (issue 27) it has no write timeout, so a server that never reads
+the upload holds the call until the server gives up, and with its defaults aiohttp
+refuses response heads httpx takes (150 headers, a 10 KB line); it also maps a dropped
+connection to ``httpx.ConnectTimeout`` and a full pool to ``ConnectTimeout``, keeps every
+idle connection and leaves its session unclosed when the loop ends.
+
+Only aiohttp's public API is used (docs.aiohttp.org, Client Reference): a
+``ClientSession`` with its documented options, an ``aiohttp.Payload`` that implements its
+two abstract methods, request tracing (``TraceConfig``).
+What stays httpx's: proxies (a proxied URL keeps httpx's own pool, see ``_choice``),
+cookies, redirects (never followed), content decoding. Where aiohttp differs from
+httpx's pool, this transport does what httpx does:
 
 - the request body must go out within the write timeout (aiohttp has none: a server
   that never reads the upload would hang the call), and getting the response head never
@@ -18,6 +25,11 @@ httpx does:
 - response heads up to httpx's limit (100 KiB, any number of lines);
 - a request waiting for a free connection longer than the pool timeout is
   ``httpx.PoolTimeout``; the reason phrase is carried.
+
+Where it does not: httpx keeps at most ``max_keepalive_connections`` (50) idle
+connections; aiohttp keeps every released one (so as many as were in use at once, at
+most ``max_connections``) until ``keepalive_expiry``, and offers neither a setting nor
+a public hook to close one on release.
 
 And one thing httpx does not: a request that fails on a reused keep-alive connection
 before any byte of the response (the server closed it at its idle timeout just as the
@@ -29,33 +41,28 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import ssl
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractStreamWriter
-from aiohttp.client_proto import ResponseHandler
-from aiohttp.client_reqrep import ClientRequest, ConnectionKey
-from aiohttp.connector import Connection
-from aiohttp.payload import BytesPayload
-from aiohttp.tracing import Trace
 from yarl import URL
 
 __all__ = ["AiohttpTransport"]
 
-if not hasattr(aiohttp, "SocketTimeoutError"):  # the timeout types below came in 3.10
-    raise ImportError("the aiohttp transport needs aiohttp>=3.10")
+# ClientSession(max_headers=...) came in aiohttp 3.13.4 (its release notes); the timeout
+# types below in 3.10.
+if "max_headers" not in inspect.signature(aiohttp.ClientSession).parameters:
+    raise ImportError("the aiohttp transport needs aiohttp>=3.13.4")
 
 # httpx's limit for a response head (httpcore's h11 max_incomplete_event_size); aiohttp's
 # defaults (8,190 bytes a line, 128 lines) refuse heads httpx takes.
 _HEAD_LIMIT = 100 * 1024
-
 
 # A body up to this size goes into the transport's buffer without waiting (aiohttp
 # drains above 64 KiB), and aiohttp's read timer starts right after: only a larger one
@@ -112,27 +119,33 @@ def _dropped_before_response(exc: BaseException) -> bool:
     return isinstance(exc, aiohttp.ClientOSError) and exc.errno in _DROPPED
 
 
-class _TimedBody(BytesPayload):
+class _TimedBody(aiohttp.Payload):
     """The request body, written within the write timeout (as httpcore's sync pool does:
-    the whole body within it); aiohttp itself would wait for the socket forever."""
+    the whole body within it); aiohttp itself would wait for the socket forever.
+
+    A payload of our own implementing the two abstract methods of ``aiohttp.Payload``;
+    aiohttp's default ``write_with_length`` calls ``write``."""
 
     def __init__(self, value: bytes, write_timeout: float | None) -> None:
         super().__init__(value)
+        self._body = value
         self._write_timeout = write_timeout
 
+    @property
+    def size(self) -> int:
+        return len(self._body)
+
+    @property
+    def autoclose(self) -> bool:
+        return True  # bytes in memory: nothing to close
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._body.decode(encoding, errors)
+
     async def write(self, writer: AbstractStreamWriter) -> None:
-        # aiohttp < 3.12 calls write(), later versions write_with_length().
-        await self._bounded(writer, super().write(writer))
-
-    async def write_with_length(
-        self, writer: AbstractStreamWriter, content_length: int | None
-    ) -> None:
-        await self._bounded(writer, super().write_with_length(writer, content_length))
-
-    async def _bounded(self, writer: AbstractStreamWriter, sending: Awaitable[None]) -> None:
         try:
             async with asyncio.timeout(self._write_timeout):
-                await sending
+                await writer.write(self._body)
         except TimeoutError:
             # Drop the connection now: closing it would wait for the unsent bytes to
             # drain, so its socket would stay open as long as the server stays silent.
@@ -194,46 +207,6 @@ class _Body(httpx.AsyncByteStream):
             await asyncio.sleep(0)
 
 
-# The attempt in flight in this task, told by the connector whether its connection is
-# one used before (cheaper than aiohttp's tracing, which costs every request).
-_ATTEMPT: ContextVar[SimpleNamespace | None] = ContextVar("solar_aiohttp_attempt", default=None)
-
-
-class _Connector(aiohttp.TCPConnector):
-    """aiohttp's pool, remembering which connections have carried a request, and keeping
-    at most `max_idle` idle connections (httpx's ``max_keepalive_connections``; aiohttp
-    keeps every released one): a connection released into a full idle pool is closed."""
-
-    def __init__(self, *, max_idle: int | None = None, **options: Any) -> None:
-        super().__init__(**options)
-        self.max_idle = max_idle
-        self._used: weakref.WeakSet[object] = weakref.WeakSet()
-
-    def idle_count(self) -> int:
-        return sum(len(conns) for conns in self._conns.values())
-
-    def _release(
-        self, key: ConnectionKey, protocol: ResponseHandler, *, should_close: bool = False
-    ) -> None:
-        if self.max_idle is not None and self.idle_count() >= self.max_idle:
-            should_close = True
-        super()._release(key, protocol, should_close=should_close)
-
-    async def connect(
-        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
-    ) -> Connection:
-        connection = await super().connect(req, traces, timeout)
-        protocol = connection.protocol
-        if protocol is not None:
-            if protocol in self._used:
-                attempt = _ATTEMPT.get()
-                if attempt is not None:
-                    attempt.reused = True
-            else:
-                self._used.add(protocol)
-        return connection
-
-
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """`httpx.AsyncBaseTransport` over one `aiohttp.ClientSession`, made on first use.
 
@@ -260,16 +233,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if fresh
             else {"keepalive_timeout": self._limits.keepalive_expiry or 0}
         )
-        connector = _Connector(
-            # The pool limit is the semaphore's (so a full pool is a pool timeout).
-            limit=0,
-            max_idle=self._limits.max_keepalive_connections,
-            limit_per_host=0,
-            ssl=self._ssl,
-            **keep_alive,
-        )
+        # Told whether a request's connection was used before (the request passes its
+        # attempt as trace_request_ctx); only the pooled session needs to know.
+        tracing = aiohttp.TraceConfig()
+        tracing.on_connection_reuseconn.append(_reused)
         session = aiohttp.ClientSession(
-            connector=connector,
+            # The pool limit is the semaphore's (so a full pool is a pool timeout).
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self._ssl, **keep_alive),
             # httpx already sent the client's cookies, decodes bodies and never follows
             # redirects; aiohttp must not do any of that a second time.
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -279,6 +249,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             max_line_size=_HEAD_LIMIT,
             max_field_size=_HEAD_LIMIT,
             max_headers=_HEAD_LIMIT // 4,  # the shortest header line, "a:" CRLF
+            trace_configs=None if fresh else [tracing],
         )
         # Close the session when its event loop shuts down (asyncio.run does this for
         # async generators), so a model used across asyncio.run calls leaves no
@@ -301,19 +272,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             with _as_httpx(request):
                 attempt = SimpleNamespace(reused=False)
                 resent = False
-                token = _ATTEMPT.set(attempt)
                 try:
-                    response = await self._send(session, request, content, timeout)
+                    response = await self._send(session, request, content, timeout, attempt)
                 except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                     if not (attempt.reused and _dropped_before_response(exc)):
                         raise
                     fresh = self._fresh
                     if fresh is None or fresh.closed:
                         fresh = self._fresh = await self._open(fresh=True)
-                    response = await self._send(fresh, request, content, timeout)
+                    response = await self._send(fresh, request, content, timeout, None)
                     resent = True
-                finally:
-                    _ATTEMPT.reset(token)
         except BaseException:
             slot.release()
             raise
@@ -349,6 +317,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         content: bytes,
         timeout: dict[str, float | None],
+        attempt: SimpleNamespace | None,
     ) -> aiohttp.ClientResponse:
         """One request on `session`, up to its response head (aiohttp's errors)."""
         phases = [timeout.get(p) for p in ("connect", "write", "read")]
@@ -371,6 +340,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                         sock_connect=timeout.get("connect"),
                         sock_read=timeout.get("read"),
                     ),
+                    trace_request_ctx=attempt,
                 )
         except TimeoutError:
             if bound.expired():
@@ -383,6 +353,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 await session.close()
         self._session = self._fresh = None
         self._closers.clear()
+
+
+async def _reused(
+    session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    params: aiohttp.TraceConnectionReuseconnParams,
+) -> None:
+    attempt = context.trace_request_ctx
+    if attempt is not None:
+        attempt.reused = True
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:

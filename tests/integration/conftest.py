@@ -7,12 +7,24 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from solar_api.local import LOCAL_BASE_URL_ENV, LocalServer
 
 _MISSING = importlib.util.find_spec("llama_cpp") is None
+_HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration is marked ``integration`` (``-m "not integration"``
+    leaves it out). pytest hands this hook every collected item, not only those below this
+    folder; tryfirst so the mark is there before ``-m`` deselects."""
+    for item in items:
+        if item.path.is_relative_to(_HERE):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ from langchain_solar import SolarEmbeddings, SolarSummarizer
 from solar_api.ratelimit import RedisRateLimiter
 from tests.redis_server import redis_server
 
+pytestmark = pytest.mark.slow  # a Ray cluster, worker processes and a redis-server
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scale_out.py"
 R = 20  # the server's limit, requests a second
 WORKERS = 4

@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.bench]  # a subprocess running bench.run
+
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ["httpx", "solar_api", "ChatSolar", "Solar", "lc-floor", "li-floor"]
 SCENARIOS = [

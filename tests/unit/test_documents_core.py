@@ -196,6 +196,7 @@ def test_a_101_page_pdf_goes_to_the_async_api_and_comes_back_in_page_order() -> 
     assert [e.id for e in doc.elements] == list(range(202))  # unique across batches
 
 
+@pytest.mark.slow  # 2,000 pages through the fake
 def test_2000_pages_bounded_concurrent_downloads() -> None:
     fake = UpstageDocumentsFake(download_delay=0.002)
     doc = DocumentParser(polling=FAST, max_concurrency=4).parse(client(fake), make_pdf(2000))
@@ -206,6 +207,7 @@ def test_2000_pages_bounded_concurrent_downloads() -> None:
     assert fake.leaked_keys == []
 
 
+@pytest.mark.slow  # builds a 2,001-page PDF
 def test_over_2000_pages_is_refused_as_too_large() -> None:
     fake = UpstageDocumentsFake()
     with pytest.raises(DocumentTooLargeError) as caught:
@@ -454,6 +456,7 @@ def test_a_user_pool_with_auth_and_headers_does_not_lend_them_to_downloads() -> 
 # -- the async client ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 2,000 pages through the fake
 def test_async_client_parses_2000_pages_with_bounded_downloads() -> None:
     fake = UpstageDocumentsFake(download_delay=0.002)
 

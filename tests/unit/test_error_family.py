@@ -268,6 +268,7 @@ def _raise_stream_error() -> None:
     list(_chat(Scripted(_stream_error({"message": "mid-stream", "code": 503}))).stream("x"))
 
 
+@pytest.mark.slow  # starts a process pool
 def test_errors_come_back_from_a_process_pool() -> None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:

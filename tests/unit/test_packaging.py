@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize(
     ("module", "forbidden"),
     [
@@ -34,6 +38,7 @@ def test_packages_are_typed(package: str) -> None:
     assert resources.files(package).joinpath("py.typed").is_file()
 
 
+@pytest.mark.slow  # a fresh interpreter per case
 @pytest.mark.parametrize(
     ("module", "not_yet"),
     [
@@ -76,3 +81,17 @@ def test_lazy_names_resolve_and_unknown_names_fail() -> None:
             assert getattr(package, name) is not None, name
         with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
             package.Nope  # noqa: B018
+
+
+def test_the_python_floor_is_the_one_that_is_checked() -> None:
+    # mypy and ruff check the code for the oldest Python it claims (issue 27: it claimed
+    # 3.10 and used typing.Self); the classifiers and the interpreter say the same.
+    config = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    floor = re.fullmatch(r">=3\.(\d+)", config["project"]["requires-python"])
+    assert floor, config["project"]["requires-python"]
+    minor = int(floor.group(1))
+    assert config["tool"]["mypy"]["python_version"] == f"3.{minor}"
+    assert config["tool"]["ruff"]["target-version"] == f"py3{minor}"
+    versions = [c for c in config["project"]["classifiers"] if re.search(r":: 3\.\d+$", c)]
+    assert versions and versions[0].endswith(f":: 3.{minor}")
+    assert sys.version_info >= (3, minor)

@@ -20,6 +20,8 @@ from llama_index_solar import Solar
 from solar_api import MissingAPIKeyError, SolarClient
 from tests.helpers import SECRET, chat_json, serve_http
 
+pytestmark = pytest.mark.slow  # every test loads its pickle in a fresh interpreter
+
 USER = [{"role": "user", "content": "x"}]
 
 

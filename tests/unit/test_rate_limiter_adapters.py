@@ -41,6 +41,7 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.mark.slow  # a real redis-server
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_every_class_passes_the_limiter_to_both_clients(cls: type, redis_url: str) -> None:
     limiter = RedisRateLimiter(redis_url, requests_per_minute=60, namespace=cls.__name__)

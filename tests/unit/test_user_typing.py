@@ -46,6 +46,7 @@ def _mypy_strict(scripts: list[Path], tmp_path: Path) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow  # a mypy run in a subprocess
 def test_user_scripts_pass_mypy_strict_without_the_pydantic_plugin(tmp_path: Path) -> None:
     # One run for both scripts (mypy's start-up dominates).
     result = _mypy_strict([SCRIPT, ALIASES], tmp_path)
@@ -53,6 +54,7 @@ def test_user_scripts_pass_mypy_strict_without_the_pydantic_plugin(tmp_path: Pat
     assert "Success" in result.stdout
 
 
+@pytest.mark.slow  # a mypy run in a subprocess
 def test_the_types_users_see_are_not_any(tmp_path: Path) -> None:
     # The alternate names keep their fields' types, and the key reads as a SecretStr.
     probe = tmp_path / "probe.py"

@@ -13,6 +13,8 @@ from solar_api import AsyncSolarClient, SolarClient
 from tests.faults import fault_server, sse_reply
 from tests.helpers import chunk
 
+pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])  # a fake server on loopback
+
 USER = [{"role": "user", "content": "x"}]
 
 

@@ -21,6 +21,7 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.allow_hosts(["127.0.0.1"])  # connects to loopback only
 def test_refused_local_backend_names_the_url_and_how_to_start_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -34,6 +35,7 @@ def test_refused_local_backend_names_the_url_and_how_to_start_it(
     assert "local backend is not running" in text and "python -m solar_api.local serve" in text
 
 
+@pytest.mark.allow_hosts(["127.0.0.1"])  # connects to loopback only
 def test_refused_connection_elsewhere_names_the_url_without_the_local_hint() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     client = SolarClient(base_url=url, api_key=SECRET, max_retries=0)

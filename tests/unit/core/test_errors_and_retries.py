@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -111,7 +111,7 @@ def test_max_retries_zero_means_one_request() -> None:
 
 
 def test_retry_after_seconds_http_date_and_ms_are_honoured() -> None:
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     server = Scripted(
         error_response(429, **{"retry-after": "3"}),
         error_response(429, **{"retry-after-ms": "1500", "retry-after": "9"}),

@@ -13,6 +13,8 @@ from langchain_solar import ChatSolar
 from solar_api import AsyncSolarClient, SolarClient
 from tests.helpers import ChatHandler, serve_http
 
+pytestmark = pytest.mark.slow  # a loopback server driven from several loops, threads and a fork
+
 USER = [{"role": "user", "content": "x"}]
 
 

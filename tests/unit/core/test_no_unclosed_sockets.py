@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a python -X dev subprocess
+
 ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = """

@@ -41,7 +41,8 @@ def _redis(url: str, **limits: Any) -> RedisRateLimiter:
     return RedisRateLimiter(url, namespace=f"t{next(_names)}", **limits)
 
 
-@pytest.fixture(params=["memory", "redis"])
+# The Redis cases start a real redis-server (module-wide), so they are slow.
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
 def make_limiter(request: pytest.FixtureRequest) -> Any:
     if request.param == "memory":
         return lambda **limits: InMemoryRateLimiter(**limits)
@@ -85,6 +86,7 @@ def test_requests_are_counted_per_second_and_per_minute(make_limiter: Any) -> No
     assert limiter.budget().requests == 5
 
 
+@pytest.mark.slow  # a real redis-server
 def test_a_cool_down_is_seen_by_every_user_of_the_namespace(redis_url: str) -> None:
     one = _redis(redis_url, requests_per_minute=60)
     other = RedisRateLimiter(redis_url, namespace=one.namespace, requests_per_minute=60)
@@ -95,6 +97,7 @@ def test_a_cool_down_is_seen_by_every_user_of_the_namespace(redis_url: str) -> N
     assert stranger.budget().cooldown == 0.0
 
 
+@pytest.mark.slow  # a real redis-server
 def test_pickled_limiter_shares_the_budget_and_carries_no_connection(redis_url: str) -> None:
     limiter = _redis(redis_url, tokens_per_minute=1000)
     limiter.acquire(250)
@@ -160,6 +163,7 @@ def test_a_stream_keeps_its_estimate(make_limiter: Any) -> None:
     assert limiter.budget().tokens == 10_000 - estimate_tokens("/chat/completions", body)
 
 
+@pytest.mark.slow  # a real redis-server
 def test_a_429_cools_the_whole_namespace_down(redis_url: str) -> None:
     limiter = _redis(redis_url, requests_per_minute=600, tokens_per_minute=10_000)
     peer = pickle.loads(pickle.dumps(limiter))  # another worker's copy
@@ -203,6 +207,7 @@ def test_client_refuses_something_else_as_rate_limiter() -> None:
 # -- Redis unreachable -------------------------------------------------------------------
 
 
+@pytest.mark.allow_hosts(["127.0.0.1"])  # connects to loopback only
 def test_unreachable_redis_fails_at_the_first_request_and_sends_nothing() -> None:
     limiter = RedisRateLimiter(
         f"redis://:hunter2@127.0.0.1:{_free_port()}/0", requests_per_minute=60
@@ -214,6 +219,7 @@ def test_unreachable_redis_fails_at_the_first_request_and_sends_nothing() -> Non
     assert "hunter2" not in str(info.value)
 
 
+@pytest.mark.slow  # a real redis-server
 def test_redis_lost_mid_run_fails_closed_after_the_outage_timeout() -> None:
     redis = RedisServer().start()
     limiter = RedisRateLimiter(redis.url, requests_per_minute=600, outage_timeout=0.3)
@@ -226,6 +232,7 @@ def test_redis_lost_mid_run_fails_closed_after_the_outage_timeout() -> None:
     assert server.count == 1  # nothing went out unlimited
 
 
+@pytest.mark.slow  # a real redis-server
 def test_redis_back_within_the_outage_timeout_is_used_again() -> None:
     redis = RedisServer().start()
     limiter = RedisRateLimiter(redis.url, requests_per_minute=600, outage_timeout=20)

@@ -40,6 +40,8 @@ from solar_api.ratelimit import (
 from tests.helpers import Scripted, chat_json
 from tests.redis_server import RedisServer, redis_server
 
+pytestmark = pytest.mark.slow  # starts and stops real redis-servers
+
 ROOT = Path(__file__).resolve().parents[3]
 USER = [{"role": "user", "content": "Summarize the report."}]
 _names = iter(range(10**6))

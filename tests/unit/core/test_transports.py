@@ -39,6 +39,8 @@ from tests.faults import (
 from tests.helpers import chat_json, chunk, sse_response
 from tests.unit.reliability.checks import open_client_sockets
 
+pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])  # fake servers on loopback
+
 USER = [{"role": "user", "content": "x"}]
 
 
@@ -94,6 +96,7 @@ def test_a_proxy_keeps_httpx_own_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(_transport(ignoring_env), AiohttpTransport)
 
 
+@pytest.mark.slow  # a loopback server across several event loops
 def test_a_client_used_across_event_loops_leaves_nothing_unclosed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -243,6 +246,7 @@ async def test_a_full_async_pool_is_a_pool_timeout() -> None:
         assert server.count == 1
 
 
+@pytest.mark.slow  # waits on a loopback server with the pool full
 def test_the_sync_pool_keeps_to_its_connection_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     import solar_api.client
 

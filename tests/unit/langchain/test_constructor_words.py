@@ -134,6 +134,7 @@ def test_the_nim_default_is_what_is_sent() -> None:
     assert server.body["model"] == "upstage/solar-10.7b-instruct"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_signature_shows_the_names_users_write() -> None:
     # In a fresh interpreter: before the first instance (ChatSolar's build is deferred).
     code = (

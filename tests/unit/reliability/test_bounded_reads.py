@@ -141,6 +141,7 @@ except ResponseTooLargeError:
 """
 
 
+@pytest.mark.slow  # streams 2 GiB through the decoder
 def test_a_two_gib_bomb_in_one_read_never_decodes_more_than_a_piece_at_a_time() -> None:
     # In a process of its own, so its peak memory is this case's alone.
     import subprocess

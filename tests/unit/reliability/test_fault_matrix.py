@@ -44,6 +44,8 @@ from tests.faults import (
 from tests.helpers import SECRET, chat_json, chunk
 from tests.unit.reliability.checks import assert_secret_absent, open_client_sockets
 
+pytestmark = pytest.mark.slow  # a raw-socket fault server, every fault x every mode
+
 OK = http_reply(200, chat_json("fine"))
 OK_STREAM = sse_reply([chunk("fi", role="assistant"), chunk("ne", finish_reason="stop")])
 ERR = {"error": {"message": "the server is on fire", "type": "server_error"}}

@@ -29,6 +29,8 @@ from tests.faults import fault_server, http_reply, reset, sse_reply, stall
 from tests.helpers import SECRET, chat_json, chunk
 from tests.unit.reliability.checks import assert_secret_absent, open_client_sockets
 
+pytestmark = pytest.mark.slow  # a raw-socket fault server, every fault x every mode
+
 TIMEOUT = 0.3
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
 ERR = {"error": {"message": "the server is on fire"}}

@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 
+import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
 from langchain_solar import ChatSolar
@@ -18,6 +19,8 @@ from solar_api import AsyncSolarClient, SolarClient
 from tests.faults import fault_server, http_reply, sse_reply
 from tests.helpers import chat_json, chunk
 from tests.unit.reliability.checks import open_client_sockets
+
+pytestmark = pytest.mark.slow  # 10 MB bodies and 100,000 stream events
 
 BIG = ("0123456789abcdef" * 64 + "\n") * 10_000  # 10.25 MB
 EVENTS = 100_000

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from langchain_solar import ChatSolar
 from solar_api import (
     AsyncSolarClient,
@@ -16,6 +18,8 @@ from solar_api import (
 from solar_api._base_client import DEFAULT_LIMITS
 from tests.faults import by_number, fault_server, http_reply
 from tests.helpers import chat_json
+
+pytestmark = pytest.mark.slow  # 2,000 requests through a loopback server
 
 OK = http_reply(200, chat_json("fine"))
 BUSY = http_reply(429, {"error": {"message": "slow down"}}, retry_after="0")

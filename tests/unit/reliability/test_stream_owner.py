@@ -20,6 +20,8 @@ from solar_api.streaming import AsyncStream, Stream
 from solar_api.types import ChatCompletionChunk
 from tests.helpers import chunk, serve_http
 
+pytestmark = pytest.mark.slow  # a loopback server that streams slowly on purpose
+
 USER = [{"role": "user", "content": "Count."}]
 
 

@@ -17,6 +17,8 @@ from langchain_solar import ChatSolar
 from solar_api import APIConnectionError, AsyncSolarClient, SolarClient
 from tests.helpers import ChatHandler, serve_http
 
+pytestmark = pytest.mark.slow  # proxies and TLS servers on loopback, a handshake per test
+
 USER = [{"role": "user", "content": "x"}]
 
 

@@ -81,6 +81,7 @@ def test_connection_error_tracebacks_do_not_show_the_key() -> None:
     assert SECRET not in "".join(traceback.format_exception(info.value))
 
 
+@pytest.mark.allow_hosts(["127.0.0.1"])  # connects to loopback only
 def test_real_pool_logs_at_debug_without_the_key(caplog: pytest.LogCaptureFixture) -> None:
     # The client's own httpx pool (not a mock client): httpcore's DEBUG trace included.
     caplog.set_level(logging.DEBUG)
