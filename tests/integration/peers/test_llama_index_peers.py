@@ -1,18 +1,25 @@
 """LlamaIndex's Solar against the servers people run: llama-cpp-python's server and
 llama.cpp's own llama-server (only a base_url: the openai_compatible profile), and
-LiteLLM's proxy in front of each."""
+LiteLLM's proxy in front of each.
+
+The tests build their model through the `llm` fixture: `make compare` runs these same
+tests with llama-index-llms-openai-like's OpenAILike in its place (bench/compare_suite/)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_solar import Solar
 
-from .servers import LITELLM_KEY, MODEL_ALIAS, Peer
+from .servers import MODEL_ALIAS, Peer
+from .settings import LLAMA_INDEX_SAMPLING, PEER_FIXTURES, peer_api_key
 
 
 def get_current_weather(location: str) -> str:
@@ -28,28 +35,28 @@ class City(BaseModel):
     country: str
 
 
-@pytest.fixture(
-    params=["llama_peer", "litellm_peer", "llama_server_peer", "litellm_llama_server_peer"]
-)
+@pytest.fixture(params=PEER_FIXTURES)
 def peer(request: pytest.FixtureRequest) -> Peer:
     peer: Peer = request.getfixturevalue(request.param)
     return peer
 
 
-def llm(peer: Peer, **kw: object) -> Solar:
-    params: dict[str, object] = {
-        "base_url": peer.base_url,
-        "api_key": LITELLM_KEY if peer.name.startswith("litellm") else None,
-        "model": MODEL_ALIAS,
-        "temperature": 0,
-        "max_tokens": 64,
-        **kw,
-    }
-    return Solar(**params)  # type: ignore[arg-type]
+# Builds the model under test on the peer; keywords override LLAMA_INDEX_SAMPLING.
+LLMFactory = Callable[..., FunctionCallingLLM]
 
 
-def test_chat_and_stream_chat(peer: Peer) -> None:
-    model = llm(peer)
+def solar_llm(peer: Peer, **kw: object) -> Solar:
+    params = {"base_url": peer.base_url, "api_key": peer_api_key(peer)}
+    return Solar(**{**params, **LLAMA_INDEX_SAMPLING, **kw})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def llm(peer: Peer) -> LLMFactory:
+    return lambda **kw: solar_llm(peer, **kw)
+
+
+def test_chat_and_stream_chat(peer: Peer, llm: LLMFactory) -> None:
+    model = llm()
     question = [ChatMessage(role="user", content="What is the capital of France?")]
     if peer.name.endswith("llama-server"):
         # Under its template's default system message ("You are a helpful AI assistant
@@ -70,8 +77,8 @@ def test_chat_and_stream_chat(peer: Peer) -> None:
         assert streamed[-1].additional_kwargs["litellm"]["model_group"] == MODEL_ALIAS
 
 
-async def test_achat_and_astream_chat(peer: Peer) -> None:
-    model = llm(peer)
+async def test_achat_and_astream_chat(llm: LLMFactory) -> None:
+    model = llm()
     assert (await model.achat([ChatMessage(role="user", content="Hi")])).message.content
     texts = [
         r.delta async for r in await model.astream_chat([ChatMessage(role="user", content="Hi")])
@@ -79,8 +86,8 @@ async def test_achat_and_astream_chat(peer: Peer) -> None:
     assert "".join(t or "" for t in texts).strip()
 
 
-def test_forced_tool_call_and_a_required_one(peer: Peer) -> None:
-    model = llm(peer, max_tokens=100)
+def test_forced_tool_call_and_a_required_one(llm: LLMFactory) -> None:
+    model = llm(max_tokens=100)
     for choice in ("get_current_weather", "required"):
         response = model.chat_with_tools(
             [weather], user_msg="Weather in Seoul?", tool_choice=choice
@@ -97,10 +104,10 @@ def get_local_time(city: str) -> str:
 clock = FunctionTool.from_defaults(fn=get_local_time)
 
 
-def test_a_required_call_over_several_tools_whole_and_streamed(peer: Peer) -> None:
+def test_a_required_call_over_several_tools_whole_and_streamed(llm: LLMFactory) -> None:
     # The server ignores "required"; the client sends the two tools as one named stand-in
     # the server does enforce, and hands back a call of the tool the model picked.
-    model = llm(peer, max_tokens=100)
+    model = llm(max_tokens=100)
     tools = [weather, clock]
     response = model.chat_with_tools(tools, user_msg="Weather in Seoul?", tool_required=True)
     (call,) = model.get_tool_calls_from_response(response)
@@ -111,7 +118,7 @@ def test_a_required_call_over_several_tools_whole_and_streamed(peer: Peer) -> No
     assert streamed.tool_name in {"get_current_weather", "get_local_time"}
 
 
-def test_a_conversation_with_a_tool_call_turn(peer: Peer) -> None:
+def test_a_conversation_with_a_tool_call_turn(llm: LLMFactory) -> None:
     # The assistant's tool-call turn has no text: sent as content null, which llama.cpp's
     # server refuses with a 500 (directly or through the proxy); learned, then sent as "".
     history = [
@@ -138,12 +145,12 @@ def test_a_conversation_with_a_tool_call_turn(peer: Peer) -> None:
             additional_kwargs={"tool_call_id": "call_1"},
         ),
     ]
-    reply = llm(peer).chat(history)
+    reply = llm().chat(history)
     assert reply.message.content
 
 
-def test_structured_predict(peer: Peer) -> None:
-    city = llm(peer, max_tokens=100).structured_predict(
+def test_structured_predict(llm: LLMFactory) -> None:
+    city = llm(max_tokens=100).structured_predict(
         City, PromptTemplate("Paris is a city in France. Extract the city: {text}"), text="Paris"
     )
     assert isinstance(city, City) and city.name

@@ -4,38 +4,20 @@ load."""
 
 from __future__ import annotations
 
-import os
 import pickle
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
 import solar_api.ratelimit as ratelimit
+from tests.helpers import run_python
 
 # That the limiter modules import nothing of solar_api.tasks (only costing.py counts
 # tokens) is an import-linter contract (pyproject.toml; tests/unit/test_import_contracts.py).
-ROOT = Path(ratelimit.__file__).parents[2]
-
-
-def _run(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip()
 
 
 @pytest.mark.slow  # a fresh interpreter (~0.8 s)
 def test_the_facade_loads_the_redis_limiter_only_when_it_is_named() -> None:
-    out = _run(
+    out = run_python(
         """
         import sys
         import solar_api.ratelimit as rl

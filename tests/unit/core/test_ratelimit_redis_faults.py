@@ -15,15 +15,12 @@ import asyncio
 import base64
 import copy
 import logging
-import os
 import pickle
-import subprocess
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,12 +34,11 @@ from solar_api.ratelimit import (
     RateLimiterUnavailableError,
     RedisRateLimiter,
 )
-from tests.helpers import Scripted, chat_json
+from tests.helpers import Scripted, chat_json, run_python
 from tests.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.slow  # starts and stops real redis-servers
 
-ROOT = Path(__file__).resolve().parents[3]
 USER = [{"role": "user", "content": "Summarize the report."}]
 _names = iter(range(10**6))
 
@@ -188,16 +184,7 @@ _FRESH_WORKER = textwrap.dedent(
 def test_first_use_in_a_fresh_process_never_sees_a_half_imported_redis(redis_url: str) -> None:
     limiter = _limiter(redis_url, requests_per_minute=60)
     data = base64.b64encode(pickle.dumps(limiter)).decode()
-    done = subprocess.run(
-        [sys.executable, "-c", _FRESH_WORKER, data],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = done.stdout.strip().splitlines()
+    lines = run_python(_FRESH_WORKER, data).splitlines()
     assert lines == ["Budget(requests=1, tokens=None, cooldown=0.0)"] * 2
 
 
