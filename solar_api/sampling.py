@@ -58,9 +58,8 @@ class SamplingParams(BaseModel):
 
     def sampling_values(self) -> dict[str, Any]:
         """The sampling fields that are set (not None), for a request's parameters."""
-        # SamplingParams.model_fields, not type(self)'s: only the shared fields.
-        values = {name: getattr(self, name) for name in SamplingParams.model_fields}
-        return {name: value for name, value in values.items() if value is not None}
+        # SamplingParams' fields, not type(self)'s: only the shared fields.
+        return {n: v for n in _SAMPLING if (v := getattr(self, n)) is not None}
 
 
 class ChatParams(SamplingParams):
@@ -97,6 +96,9 @@ class ChatParams(SamplingParams):
 
     def chat_values(self) -> dict[str, Any]:
         """The chat fields above that are set (not None); `sampling_values` has the rest."""
-        names = ChatParams.model_fields.keys() - SamplingParams.model_fields.keys()
-        values = {name: getattr(self, name) for name in sorted(names)}
-        return {name: value for name, value in values.items() if value is not None}
+        return {n: v for n in _CHAT_ONLY if (v := getattr(self, n)) is not None}
+
+
+# Asked on every request: the field names, worked out once.
+_SAMPLING = tuple(SamplingParams.model_fields)
+_CHAT_ONLY = tuple(n for n in ChatParams.model_fields if n not in SamplingParams.model_fields)
