@@ -18,11 +18,10 @@ error sent inside a stream is classed by what it says (``APIStreamRateLimitError
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from langchain_core import exceptions as lc
 
@@ -128,16 +127,24 @@ def _model_error(exc: se.SolarError) -> se.SolarError | None:
     return error
 
 
-@contextlib.contextmanager
-def _as_model_errors() -> Iterator[None]:
-    # Raised from the original, as langchain-openai raises its OpenAI*Error classes.
-    try:
-        yield
-    except se.SolarError as exc:
-        error = _model_error(exc)
-        if error is None:
-            raise
-        raise error from exc
+class _AsModelErrors:
+    """``with``: a ``solar_api`` error leaving the block is raised again as its
+    `_model_error`, from the original (as langchain-openai raises its OpenAI*Error
+    classes). A class, not a ``contextmanager`` generator: it wraps every call, and one
+    stateless instance costs no allocation."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> Literal[False]:
+        if isinstance(exc, se.SolarError) and (error := _model_error(exc)) is not None:
+            raise error from exc
+        return False
+
+
+_as_model_errors = _AsModelErrors()
 
 
 def langchain_errors(func: F) -> F:
@@ -147,7 +154,7 @@ def langchain_errors(func: F) -> F:
 
         @functools.wraps(func)
         async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            with _as_model_errors():
+            with _as_model_errors:
                 async for item in func(*args, **kwargs):
                     yield item
 
@@ -156,7 +163,7 @@ def langchain_errors(func: F) -> F:
 
         @functools.wraps(func)
         def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            with _as_model_errors():
+            with _as_model_errors:
                 yield from func(*args, **kwargs)
 
         return cast(F, gen)
@@ -164,14 +171,14 @@ def langchain_errors(func: F) -> F:
 
         @functools.wraps(func)
         async def coro(*args: Any, **kwargs: Any) -> Any:
-            with _as_model_errors():
+            with _as_model_errors:
                 return await func(*args, **kwargs)
 
         return cast(F, coro)
 
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
-        with _as_model_errors():
+        with _as_model_errors:
             return func(*args, **kwargs)
 
     return cast(F, call)
