@@ -9,9 +9,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_solar import ChatSolar
+from tests.standard_capabilities import Capabilities
 
 
-class TestChatSolarLocal(ChatModelIntegrationTests):
+class TestChatSolarLocal(Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatSolar]:
         return ChatSolar
@@ -29,18 +30,6 @@ class TestChatSolarLocal(ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return "solar-pro2"  # the local server answers to any model name
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
 
     # Each override below keeps the standard test as it is and marks what the local peer,
     # SmolLM2-135M-Instruct on llama.cpp, cannot do. It calls a tool reliably only when

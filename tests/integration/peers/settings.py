@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
+from tests.standard_capabilities import Capabilities
+
 from .servers import LITELLM_KEY, MODEL_ALIAS, Peer
 
 # The session fixtures of conftest.py, one per peer.
@@ -27,7 +29,7 @@ def peer_api_key(peer: Peer) -> str | None:
     return LITELLM_KEY if peer.name.startswith("litellm") else None
 
 
-class PeerSuite(ChatModelIntegrationTests):
+class PeerSuite(Capabilities, ChatModelIntegrationTests):
     """langchain-tests' standard integration suite pointed at the peer named by
     `peer_fixture` (one of PEER_FIXTURES), with the settings every run on a peer uses."""
 
@@ -54,18 +56,6 @@ class PeerSuite(ChatModelIntegrationTests):
         if self.api_key:
             params["api_key"] = self.api_key
         return params
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
 
     @property
     def supports_model_override(self) -> bool:

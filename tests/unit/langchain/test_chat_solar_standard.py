@@ -13,9 +13,10 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_solar import ChatSolar
+from tests.standard_capabilities import Capabilities
 
 
-class TestChatSolarStandard(ChatModelUnitTests):
+class TestChatSolarStandard(Capabilities, ChatModelUnitTests):
     @property
     def chat_model_class(self) -> type[ChatSolar]:
         return ChatSolar
@@ -23,18 +24,6 @@ class TestChatSolarStandard(ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "solar-1-mini-chat"}
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
