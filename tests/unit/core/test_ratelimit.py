@@ -260,3 +260,20 @@ async def test_async_settling_gives_back_and_charges(make_limiter: Any) -> None:
     await limiter.acool_down(5)
     budget = limiter.budget()
     assert budget.tokens == 500 and budget.cooldown > 4
+
+
+@pytest.mark.parametrize(
+    ("cls", "words"),
+    [(InMemoryRateLimiter, {}), (RedisRateLimiter, {"url": "redis://127.0.0.1:1/0"})],
+)
+def test_a_limiter_without_the_limits_package_says_so_at_construction(
+    cls: type[Any], words: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "limits" else real(name, *a)
+    )
+    with pytest.raises(ImportError, match=r"limits.*solar-integrations\[ratelimit\]"):
+        cls(requests_per_minute=10, **words)
