@@ -394,7 +394,7 @@ class BaseClient(Generic[H]):
             return None
         sent = sent_body(content)
         label = None if sent is None else lesson_from_reply(sent, _calls_a_tool(completion))
-        if sent is None or label is None:
+        if label is None:
             return None
         if STORE.add(self.base_url, label):
             form = "tool_choice 'required'" if label == "tool_choice_required" else "a named tool"
